@@ -1,0 +1,39 @@
+# Two commands do all the set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+SPECS  := "linear(widths=[4,2,3])" "mlp(widths=[2,2,1], activation=\"x^3\")"
+
+.PHONY: run test test-fast bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+## the main job on the default examples
+run: $(VENV)/.installed
+	$(BIN)/neuromanifold info $(SPECS)
+	$(BIN)/neuromanifold dim $(SPECS)
+
+## the whole test suite, slow tests included
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -m "slow or not slow" -q
+
+## the fast tests only (what bare `pytest` runs)
+test-fast: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q
+
+## speed figures (see benchmarks/)
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/dimension.py
+
+clean:
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache

@@ -1,0 +1,259 @@
+"""Activation functions as exact univariate polynomials.
+
+A polynomial activation is parsed from text (``"x^3"``, ``"x^2 + x"``,
+``"0.5*x^3 - x"``) into exact rational coefficients; decimals are read
+exactly (0.1 is 1/10).  A non-polynomial activation (``"relu"``, ``"tanh"``,
+``"sigmoid"``, ``"gelu"``, ..., or any expression in x such as ``"sin(x)"``)
+needs ``degree=k`` and is replaced by its least-squares polynomial
+approximation of degree k on [-1, 1] (Weierstrass): a Chebyshev fit at
+Chebyshev nodes, converted to the monomial basis and rounded to 12 decimals,
+which is then the exact polynomial used everywhere; its sup-norm error on
+[-1, 1] is reported.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
+
+import numpy as np
+
+from .errors import ActivationError
+
+#: Named non-polynomial activations and their formulas in x (SymPy syntax).
+NAMED = {
+    "relu": "Max(0, x)",
+    "tanh": "tanh(x)",
+    "sigmoid": "1/(1 + exp(-x))",
+    "gelu": "x*(1 + erf(x/sqrt(2)))/2",
+    "softplus": "log(1 + exp(x))",
+    "silu": "x/(1 + exp(-x))",
+    "swish": "x/(1 + exp(-x))",
+    "elu": "Piecewise((x, x >= 0), (exp(x) - 1, True))",
+    "leaky_relu": "Max(x/100, x)",
+    "exp": "exp(x)",
+    "sin": "sin(x)",
+    "cos": "cos(x)",
+}
+
+ROUND_DECIMALS = 12
+FIT_NODES = 2000
+ERROR_GRID = 20001
+
+
+@dataclass(frozen=True)
+class Activation:
+    """A univariate polynomial activation sigma(x) = sum_k coeffs[k] x^k with exact rational coefficients.
+
+    ``source`` is what the user asked for (a polynomial, a name or an
+    expression); ``approximation_degree`` and ``sup_error`` are set when
+    sigma is the least-squares approximation of a non-polynomial function.
+    """
+
+    source: str
+    coeffs: tuple  # tuple[Fraction], index = power, trailing zeros removed
+    approximation_degree: int | None = None
+    sup_error: float | None = None
+
+    @property
+    def degree(self) -> int:
+        return len(self.coeffs) - 1
+
+    @property
+    def is_approximation(self) -> bool:
+        return self.approximation_degree is not None
+
+    @property
+    def powers(self) -> tuple:
+        """Exponents with a nonzero coefficient, ascending."""
+        return tuple(k for k, c in enumerate(self.coeffs) if c != 0)
+
+    @property
+    def support_coeffs(self) -> tuple:
+        """The nonzero coefficients, matching ``powers``."""
+        return tuple(self.coeffs[k] for k in self.powers)
+
+    @property
+    def is_monomial(self) -> bool:
+        """sigma(x) = c x^k: then sigma(t x) = t^k sigma(x), the source of rescaling symmetries."""
+        return len(self.powers) == 1 and self.powers[0] >= 1
+
+    @property
+    def polynomial_text(self) -> str:
+        """The polynomial actually used, e.g. ``x^3/2 - x`` (decimals for approximations)."""
+        if self.is_approximation:
+            return decimal_text(self.coeffs)
+        return polynomial_text(self.coeffs)
+
+    def __call__(self, x):
+        out = 0.0
+        for k in reversed(range(len(self.coeffs))):
+            out = out * x + float(self.coeffs[k])
+        return out
+
+    def describe(self) -> dict:
+        info = {"activation": self.source, "polynomial": self.polynomial_text, "degree": self.degree}
+        if self.is_approximation:
+            info["approximation"] = {
+                "of": self.source,
+                "degree": self.approximation_degree,
+                "interval": [-1, 1],
+                "method": "least-squares Chebyshev fit, coefficients rounded to 12 decimals",
+                "sup_error": self.sup_error,
+            }
+        return info
+
+
+def polynomial_text(coeffs) -> str:
+    """Canonical text of sum_k c_k x^k (SymPy printing with ``^``)."""
+    import sympy
+
+    x = sympy.Symbol("x")
+    expr = sum((sympy.Rational(c.numerator, c.denominator) * x**k for k, c in enumerate(coeffs)),
+               sympy.Integer(0))
+    return sympy.sstr(expr).replace("**", "^")
+
+
+def decimal_text(coeffs) -> str:
+    """``0.97441311611*x - 0.21698324131*x^3`` style text, highest power first."""
+    terms = []
+    for k in reversed(range(len(coeffs))):
+        c = coeffs[k]
+        if c == 0:
+            continue
+        mono = "" if k == 0 else ("x" if k == 1 else f"x^{k}")
+        mag = f"{abs(float(c)):.12g}"
+        body = mag if not mono else (mono if mag == "1" else f"{mag}*{mono}")
+        sign = "-" if c < 0 else "+"
+        terms.append((sign, body))
+    text = "".join(f" {s} {b}" for s, b in terms).strip()
+    return text[2:] if text.startswith("+ ") else "-" + text[2:]
+
+
+def _parse_expression(text: str, spec: str | None, position: int | None):
+    import sympy
+    from sympy.parsing.sympy_parser import (
+        convert_xor,
+        implicit_multiplication,
+        parse_expr,
+        rationalize,
+        standard_transformations,
+    )
+
+    x = sympy.Symbol("x")
+    local = {"x": x, "relu": None}
+    transformations = standard_transformations + (implicit_multiplication, convert_xor, rationalize)
+    if not re.fullmatch(r"[0-9A-Za-z_+\-*/^().,\s]*", text):
+        bad = next(ch for ch in text if not re.fullmatch(r"[0-9A-Za-z_+\-*/^().,\s]", ch))
+        raise ActivationError(
+            f"activation {text!r} contains the character {bad!r}; write a polynomial in x such as "
+            f"\"x^3 - x\" or a name such as \"tanh\"", spec, position)
+    local.pop("relu")
+    try:
+        expr = parse_expr(text, local_dict=local, transformations=transformations, evaluate=True)
+    except Exception as exc:  # SymPy raises many types for bad text
+        raise ActivationError(
+            f"cannot read the activation {text!r} ({type(exc).__name__}); write a polynomial in x "
+            f"such as \"x^2 + x\" or \"0.5*x^3 - x\", or a name such as \"tanh\" with degree=k",
+            spec, position) from None
+    return expr, x
+
+
+def _unknown_name_message(text: str) -> str:
+    close = difflib.get_close_matches(text.lower(), list(NAMED), n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return (f"unknown activation {text!r}: {hint}use a polynomial in x such as \"x^3\", or one of "
+            f"{', '.join(sorted(NAMED))} with degree=k")
+
+
+@lru_cache(maxsize=256)
+def parse_activation(text: str, degree: int | None = None, spec: str | None = None,
+                     position: int | None = None) -> Activation:
+    """Read an activation: an exact polynomial, or (with ``degree``) a polynomial approximation."""
+    import sympy
+
+    if not isinstance(text, str) or not text.strip():
+        raise ActivationError("activation must be a non-empty string such as \"x^2\"", spec, position)
+    text = text.strip()
+    if degree is not None and (isinstance(degree, bool) or not isinstance(degree, int) or degree < 1):
+        raise ActivationError(f"degree must be a positive integer, got {degree!r}", spec, position)
+    key = text.lower()
+    if key in NAMED:
+        formula = NAMED[key]
+        expr, x = _parse_expression(formula, spec, position)
+        name = key
+    else:
+        expr, x = _parse_expression(text, spec, position)
+        name = None
+    from sympy.core.function import AppliedUndef
+
+    undefined = sorted(str(f.func) for f in expr.atoms(AppliedUndef))
+    if undefined:
+        raise ActivationError(_unknown_name_message(undefined[0]), spec, position)
+    free = expr.free_symbols - {x}
+    if free:
+        sym = sorted(str(s) for s in free)[0]
+        if re.fullmatch(r"[A-Za-z_]\w*", text):
+            raise ActivationError(_unknown_name_message(text), spec, position)
+        raise ActivationError(
+            f"activation {text!r} uses {sym!r}, which is neither the variable x nor a known function; "
+            f"an activation is a function of x alone, e.g. \"x^2 + x\" or \"tanh(x)\"", spec, position)
+    if expr.has(sympy.I) or any(not a.is_real for a in expr.atoms(sympy.Number)):
+        raise ActivationError(f"activation {text!r} has non-real coefficients; use real numbers", spec,
+                              position)
+    if name is None and expr.is_polynomial(x):
+        poly = sympy.Poly(expr, x)
+        coeffs = [Fraction(int(c.p), int(c.q)) for c in reversed(poly.all_coeffs())]
+        while len(coeffs) > 1 and coeffs[-1] == 0:
+            coeffs.pop()
+        if len(coeffs) < 2:
+            raise ActivationError(
+                f"activation {text!r} is constant; a network needs an activation of degree >= 1, "
+                f"e.g. \"x^2\"", spec, position)
+        if degree is not None:
+            raise ActivationError(
+                f"activation {text!r} is already a polynomial; drop degree={degree} (it is only for "
+                f"approximating non-polynomial activations such as \"tanh\")", spec, position)
+        return Activation(source=polynomial_text(coeffs), coeffs=tuple(coeffs))
+    # Not a polynomial: needs an approximation degree.
+    label = name or sympy.sstr(expr).replace("**", "^")
+    if degree is None:
+        raise ActivationError(
+            f"activation {label!r} is not a polynomial; add degree=k to use its least-squares "
+            f"polynomial approximation of degree k on [-1, 1], e.g. activation=\"{label}\", degree=3",
+            spec, position)
+    return _approximate(label, expr, x, degree, spec, position)
+
+
+def _approximate(label, expr, x, degree, spec, position) -> Activation:
+    import sympy
+    from numpy.polynomial import chebyshev as C
+
+    fn = sympy.lambdify(x, expr, modules=["numpy", "scipy"])
+    nodes = np.cos(np.pi * (np.arange(FIT_NODES) + 0.5) / FIT_NODES)
+    with np.errstate(all="ignore"):
+        values = np.asarray(fn(nodes), dtype=float) * np.ones_like(nodes)
+    if not np.all(np.isfinite(values)):
+        raise ActivationError(f"activation {label!r} is not finite on [-1, 1]; it cannot be approximated",
+                              spec, position)
+    cheb = C.chebfit(nodes, values, degree)
+    power = C.cheb2poly(cheb)
+    coeffs = [Fraction(repr(round(float(c), ROUND_DECIMALS))) for c in power]
+    while len(coeffs) > 1 and coeffs[-1] == 0:
+        coeffs.pop()
+    if len(coeffs) < 2:
+        raise ActivationError(
+            f"the degree-{degree} approximation of {label!r} on [-1, 1] is constant; use a larger degree",
+            spec, position)
+    grid = np.linspace(-1.0, 1.0, ERROR_GRID)
+    with np.errstate(all="ignore"):
+        exact = np.asarray(fn(grid), dtype=float) * np.ones_like(grid)
+    approx = np.polynomial.polynomial.polyval(grid, [float(c) for c in coeffs])
+    if not np.all(np.isfinite(exact)):
+        raise ActivationError(f"activation {label!r} is not finite on [-1, 1]; it cannot be approximated",
+                              spec, position)
+    err = float(np.max(np.abs(exact - approx)))
+    return Activation(source=label, coeffs=tuple(coeffs), approximation_degree=degree, sup_error=err)

@@ -1,0 +1,68 @@
+"""Layer 1: architecture families, spec parsing and the parametrization map.
+
+``parse(spec)`` reads a spec string; ``str(arch)`` writes the canonical one,
+and ``parse(str(arch)) == arch``.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+from ..errors import SpecError
+from .attention import Attention, attention
+from .base import Architecture, Parametrization, SymmetryGroup
+from .conv import LCN, PCNN, lcn, pcnn
+from .dense import MLP, Linear, linear, mlp
+from .spec import read_call, suggest
+
+#: spec name -> constructor
+FAMILIES = {
+    "linear": linear,
+    "mlp": mlp,
+    "lcn": lcn,
+    "pcnn": pcnn,
+    "attention": attention,
+}
+
+
+def parse(spec) -> Architecture:
+    """The architecture described by ``spec`` (an Architecture is returned unchanged)."""
+    if isinstance(spec, Architecture):
+        return spec
+    family, args = read_call(spec, FAMILIES)
+    constructor = FAMILIES[family]
+    params = list(inspect.signature(constructor).parameters)
+    kwargs, where = {}, {}
+    for i, arg in enumerate(args):
+        if arg.name is None:
+            if i >= len(params):
+                raise SpecError(f"{family} takes at most {len(params)} positional arguments "
+                                f"({', '.join(params)}); name them, e.g. {params[0]}=...", spec, arg.position)
+            name = params[i]
+        else:
+            name = arg.name
+            if name not in params:
+                raise SpecError(f"unknown keyword {name!r} for {family}:{suggest(name, params)} "
+                                f"{family} takes {', '.join(params)}", spec, arg.position)
+        if name in kwargs:
+            raise SpecError(f"{name} is given twice", spec, arg.position)
+        kwargs[name] = arg.value
+        where[name] = arg
+    try:
+        return constructor(**kwargs)
+    except SpecError as err:
+        arg = where.get(err.keyword)
+        if arg is None:
+            position = len(spec.rstrip()) - 1
+        elif err.index is not None and err.index < len(arg.entry_positions):
+            position = arg.entry_positions[err.index]
+        else:
+            position = arg.position
+        raise err.located(spec, position) from None
+
+
+__all__ = [
+    "Architecture", "Parametrization", "SymmetryGroup", "FAMILIES", "parse",
+    "Linear", "MLP", "LCN", "PCNN", "Attention",
+    "linear", "mlp", "lcn", "pcnn", "attention",
+]

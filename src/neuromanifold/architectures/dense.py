@@ -1,0 +1,260 @@
+"""Fully connected networks: ``linear`` (W_L ... W_1) and ``mlp`` (alpha_L o s o ... o s o alpha_1).
+
+Parameters are W1 (d1 x d0), [b1 (d1)], W2, [b2], ..., each flattened
+row-major.  The input is x in R^{d0}; the outputs are the d_L entries of
+f(x), so for ``linear`` V = R^{dL x d0} flattened row-major (with bias the
+coefficient vector of output i is (b_i, W[i, :])).
+
+Known symmetries (continuous part; permutations of hidden neurons are finite):
+
+* activation of degree 1, sigma(x) = c1 x + c0 (``linear`` is c1 = 1, c0 = 0):
+  GL(d_i) at each hidden layer i, W_i -> g W_i, W_{i+1} -> W_{i+1} g^{-1}; with
+  bias the affine group Aff(d_i) (translations compensated in b_{i+1}); with
+  c0 != 0 and no bias only the g with g 1 = 1.
+* monomial activation sigma(x) = c x^k, k >= 2: rescaling of each hidden
+  neuron, incoming weights (and bias) times t, outgoing weights times t^-k;
+  for k = 2 with one output, also the orthogonal group of the quadratic form
+  sum_i a_i g_i^2 at the last hidden layer (a = the output weights):
+  W -> S D W with D = diag(a), S skew, the source of the k = 2 defect
+  w n - C(w, 2) (Kileel--Trager--Bruna, arXiv 1905.12207).
+* any other activation: none known.
+"""
+
+from __future__ import annotations
+
+from math import comb
+
+import jax.numpy as jnp
+import numpy as np
+
+from ..activations import parse_activation
+from ..errors import SpecError
+from .base import Architecture, SymmetryGroup, zeros_like_params
+from .spec import boolean, positive_ints
+
+
+def _gl_names(dims: list[tuple[int, int]], group: str) -> str:
+    if not dims:
+        return ""
+    parts = [f"{group}({d}) between layers {i} and {i + 1}" for i, d in dims]
+    return "; ".join(parts)
+
+
+class _Dense(Architecture):
+    """Shared layer loop of ``linear`` and ``mlp``."""
+
+    widths: tuple
+    bias: bool
+
+    @property
+    def depth(self) -> int:
+        return len(self.widths) - 1
+
+    @property
+    def param_shapes(self) -> dict:
+        shapes = {}
+        for layer in range(1, self.depth + 1):
+            shapes[f"W{layer}"] = (self.widths[layer], self.widths[layer - 1])
+            if self.bias:
+                shapes[f"b{layer}"] = (self.widths[layer],)
+        return shapes
+
+    @property
+    def input_shape(self) -> tuple:
+        return (self.widths[0],)
+
+    def _sigma(self, h, c, ops):
+        act = self.activation
+        return h if act is None else ops.act(h, act.powers, c)
+
+    def forward(self, P, x, c, ops):
+        h = x
+        for layer in range(1, self.depth + 1):
+            h = ops.lin(P[f"W{layer}"], h)
+            if self.bias:
+                h = ops.add(h, P[f"b{layer}"])
+            if layer < self.depth:
+                h = self._sigma(h, c, ops)
+        return h
+
+    # -- symmetries ------------------------------------------------------------------
+    def _linear_like(self) -> tuple[float | None, float | None]:
+        """(c1, c0) when sigma(x) = c1 x + c0 (identity for ``linear``), else (None, None)."""
+        act = self.activation
+        if act is None:
+            return 1.0, 0.0
+        if act.degree == 1:
+            return act.coeffs[1], act.coeffs[0]
+        return None, None
+
+    def _linear_group(self):
+        c1, c0 = self._linear_like()
+        hidden = [(i, self.widths[i]) for i in range(1, self.depth)]
+        if self.bias:
+            dim = sum(d * d + d for _, d in hidden)
+            return SymmetryGroup(dim, _gl_names(hidden, "Aff") or "trivial (no hidden layer)")
+        if c0:
+            dim = sum(d * d - d for _, d in hidden)
+            text = "; ".join(f"{{g in GL({d}) : g 1 = 1}} between layers {i} and {i + 1}" for i, d in hidden)
+            return SymmetryGroup(dim, text or "trivial (no hidden layer)")
+        dim = sum(d * d for _, d in hidden)
+        return SymmetryGroup(dim, _gl_names(hidden, "GL") or "trivial (no hidden layer)")
+
+    def _linear_action(self, P, xi, c):
+        """Infinitesimal GL/Aff action; sigma(x) = c1 x + c0 with c1, c0 read from ``c``."""
+        T = zeros_like_params(P)
+        c1, c0 = self._linear_like()
+        act = self.activation
+        if act is not None:
+            coeff = dict(zip(act.powers, [c[j] for j in range(len(act.powers))]))
+            c1, c0 = coeff.get(1, 0.0), coeff.get(0, 0.0)
+        off = 0
+        for i in range(1, self.depth):
+            d = self.widths[i]
+            W, Wn = P[f"W{i}"], P[f"W{i + 1}"]
+            if not self.bias and self._linear_like()[1]:
+                Z = xi[off:off + d * (d - 1)].reshape(d, d - 1)
+                off += d * (d - 1)
+                X = jnp.concatenate([Z, -jnp.sum(Z, axis=1, keepdims=True)], axis=1)
+            else:
+                X = xi[off:off + d * d].reshape(d, d)
+                off += d * d
+            T[f"W{i}"] = T[f"W{i}"] + X @ W
+            T[f"W{i + 1}"] = T[f"W{i + 1}"] - Wn @ X
+            if self.bias:
+                eta = xi[off:off + d]
+                off += d
+                T[f"b{i}"] = T[f"b{i}"] + X @ P[f"b{i}"] + eta
+                T[f"b{i + 1}"] = T[f"b{i + 1}"] + Wn @ (c0 * jnp.sum(X, axis=1) - c1 * eta)
+        return T
+
+
+class Linear(_Dense):
+    """Linear network x -> W_L ... W_1 x (affine maps with ``bias=True``)."""
+
+    family = "linear"
+
+    def __init__(self, widths, bias: bool = False):
+        self.widths = positive_ints("widths", widths, min_length=2, example="[4,2,3]")
+        self.bias = boolean("bias", bias)
+        self._freeze()
+
+    def spec_items(self):
+        items = [("widths", list(self.widths))]
+        if self.bias:
+            items.append(("bias", True))
+        return items
+
+    def symmetry(self) -> SymmetryGroup:
+        return self._linear_group()
+
+    def symmetry_action(self, P, xi, c):
+        return self._linear_action(P, xi, c)
+
+
+class MLP(_Dense):
+    """Polynomial MLP alpha_L o s o ... o s o alpha_1 with activation s applied entrywise."""
+
+    family = "mlp"
+
+    def __init__(self, widths, activation: str | None = None, bias: bool = False, degree: int | None = None):
+        self.widths = positive_ints("widths", widths, min_length=2, example="[2,2,1]")
+        if activation is None:
+            raise SpecError("mlp needs an activation, e.g. mlp(widths=[2,2,1], activation=\"x^3\")")
+        if not isinstance(activation, str):
+            raise SpecError(f"activation must be a quoted string such as \"x^3\", got {activation!r}",
+                            keyword="activation")
+        try:
+            self._activation = parse_activation(activation, degree)
+        except SpecError as err:
+            kw = "degree" if err.message.startswith("degree") else "activation"
+            raise type(err)(err.message, keyword=kw) from None
+        self.degree = degree
+        self.bias = boolean("bias", bias)
+        self._freeze()
+
+    @property
+    def activation(self):
+        return self._activation
+
+    def spec_items(self):
+        items = [("widths", list(self.widths)), ("activation", self._activation.source)]
+        if self.degree is not None:
+            items.append(("degree", self.degree))
+        if self.bias:
+            items.append(("bias", True))
+        return items
+
+    def notes(self):
+        act = self._activation
+        out = []
+        if act.is_approximation:
+            out.append(f"{act.source} is replaced by its degree-{act.approximation_degree} least-squares "
+                       f"approximation on [-1, 1]: {act.polynomial_text} (sup error {act.sup_error:.3g})")
+        if self.depth == 1:
+            out.append("no hidden layer: the activation is never applied (a linear map)")
+        return out
+
+    def _quadratic_form_layer(self) -> bool:
+        act = self._activation
+        return (act.is_monomial and act.powers[0] == 2 and self.widths[-1] == 1 and self.depth >= 2)
+
+    def symmetry(self) -> SymmetryGroup:
+        act = self._activation
+        hidden = [(i, self.widths[i]) for i in range(1, self.depth)]
+        if not hidden:
+            return SymmetryGroup(0, "trivial (no hidden layer)")
+        if act.degree == 1:
+            return self._linear_group()
+        if act.is_monomial:
+            k = act.powers[0]
+            dim = sum(d for _, d in hidden)
+            text = f"rescaling of each hidden neuron (in-weights x t, out-weights x t^-{k})"
+            finite = "permutations of hidden neurons"
+            if self._quadratic_form_layer():
+                w = self.widths[-2]
+                dim += comb(w, 2)
+                text += (f"; O({w}) of the quadratic form diag(out-weights) at the last hidden layer "
+                         f"(W -> S D W, S skew)")
+            return SymmetryGroup(dim, text, finite)
+        odd = all(k % 2 == 1 for k in act.powers)
+        finite = "permutations of hidden neurons" + (" and sign flips (odd activation)" if odd else "")
+        return SymmetryGroup(0, "none known (activation is not a monomial)", finite)
+
+    def symmetry_action(self, P, xi, c):
+        act = self._activation
+        if act.degree == 1:
+            return self._linear_action(P, xi, c)
+        T = zeros_like_params(P)
+        if not act.is_monomial:
+            return T
+        k = act.powers[0]
+        off = 0
+        for i in range(1, self.depth):
+            d = self.widths[i]
+            s = xi[off:off + d]
+            off += d
+            T[f"W{i}"] = T[f"W{i}"] + s[:, None] * P[f"W{i}"]
+            if self.bias:
+                T[f"b{i}"] = T[f"b{i}"] + s * P[f"b{i}"]
+            T[f"W{i + 1}"] = T[f"W{i + 1}"] - k * P[f"W{i + 1}"] * s[None, :]
+        if self._quadratic_form_layer():
+            L, w = self.depth, self.widths[-2]
+            rows, cols = np.triu_indices(w, 1)
+            U = jnp.zeros((w, w), dtype=xi.dtype).at[rows, cols].set(xi[off:off + len(rows)])
+            S = U - U.T
+            a = P[f"W{L}"][0]
+            T[f"W{L - 1}"] = T[f"W{L - 1}"] + (S * a[None, :]) @ P[f"W{L - 1}"]
+            if self.bias:
+                T[f"b{L - 1}"] = T[f"b{L - 1}"] + (S * a[None, :]) @ P[f"b{L - 1}"]
+        return T
+
+
+def linear(widths, bias: bool = False) -> Linear:
+    """Linear network with layer widths d0 (input), d1, ..., dL (output)."""
+    return Linear(widths, bias)
+
+
+def mlp(widths, activation: str | None = None, bias: bool = False, degree: int | None = None) -> MLP:
+    """MLP with a polynomial activation (or a named one approximated with ``degree=k``)."""
+    return MLP(widths, activation, bias, degree)

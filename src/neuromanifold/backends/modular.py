@@ -1,0 +1,392 @@
+"""Run a JAX function exactly over F_p.
+
+The forward passes (and their derivatives, built by JAX's autodiff) are
+traced once to a jaxpr; :func:`evaluate` then interprets that jaxpr on
+residues instead of floats.  Additions, products, matrix products and sums
+become modular (see :mod:`.primefield`), every floating-point constant is
+read as the exact rational it is (so 0.5 is 1/2 and the derivative factor 3
+of x^3 is 3), and data movement (reshape, slices, gathers, ...) is exact
+anyway.  A primitive with no polynomial meaning (exp, max, comparisons of
+values, ...) raises :class:`NotPolynomialError`.
+
+So the same code that gives float Jacobians gives exact Jacobians at integer
+points, reduced mod p, with no second implementation of any network.
+
+The rules are written once against an array module: NumPy (eager, no
+compilation: best for small problems) or jax.numpy under ``jax.jit`` (XLA
+fuses the reductions and runs them on all cores or a GPU: best for large
+ones).  Either way every float64 value is an exact integer below 2^53, so the
+order XLA sums in cannot change a result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.extend import core as jcore
+
+from ..errors import NotPolynomialError
+from . import primefield as pf
+
+# Primitives evaluated with NumPy on residues (pure data movement).
+_STRUCTURAL = {
+    "reshape", "broadcast_in_dim", "transpose", "squeeze", "expand_dims", "slice", "concatenate",
+    "pad", "rev", "copy", "copy_p", "split", "select_n", "convert_element_type",
+}
+# Pure data movement delegated to JAX itself (exact: no arithmetic on the values).
+_JAX_STRUCTURAL = {"gather", "scatter", "dynamic_slice", "dynamic_update_slice"}
+# Calls into sub-jaxprs.
+_CALL_KEYS = ("jaxpr", "call_jaxpr", "fun_jaxpr")
+
+
+def _is_float(aval) -> bool:
+    return jnp.issubdtype(aval.dtype, jnp.floating)
+
+
+def _is_complex(aval) -> bool:
+    return jnp.issubdtype(aval.dtype, jnp.complexfloating)
+
+
+def _literal(v, p: int):
+    val = np.asarray(v.val)
+    if _is_complex(v.aval):
+        raise NotPolynomialError("complex constants have no residue in F_p")
+    if _is_float(v.aval):
+        return pf.residues(val, p)
+    return val
+
+
+def evaluate(closed_jaxpr, args, p: int, xp=np):
+    """Values of the jaxpr's outputs, over F_p, at the given residue arguments."""
+    consts = [pf.residues(np.asarray(c), p) if _is_float_array(c) else np.asarray(c)
+              for c in closed_jaxpr.consts]
+    return _eval(closed_jaxpr.jaxpr, consts, list(args), p, xp)
+
+
+def _is_float_array(c) -> bool:
+    dtype = np.asarray(c).dtype
+    if np.issubdtype(dtype, np.complexfloating):
+        raise NotPolynomialError("complex constants have no residue in F_p")
+    return np.issubdtype(dtype, np.floating)
+
+
+def _eval(jaxpr, consts, args, p: int, xp=np):
+    env = {}
+    last_use = {}
+    for i, eqn in enumerate(jaxpr.eqns):
+        for v in eqn.invars:
+            if not isinstance(v, jcore.Literal):
+                last_use[v] = i
+    keep = {v for v in jaxpr.outvars if not isinstance(v, jcore.Literal)}
+
+    def read(v):
+        return _literal(v, p) if isinstance(v, jcore.Literal) else env[v]
+
+    for v, c in zip(jaxpr.constvars, consts):
+        env[v] = c
+    for v, a in zip(jaxpr.invars, args):
+        env[v] = a
+    for i, eqn in enumerate(jaxpr.eqns):
+        invals = [read(v) for v in eqn.invars]
+        outs = _apply(eqn, invals, p, xp)
+        for v, val in zip(eqn.outvars, outs):
+            if not isinstance(v, jcore.DropVar):
+                env[v] = val
+        for v in eqn.invars:
+            if not isinstance(v, jcore.Literal) and last_use.get(v) == i and v not in keep:
+                env.pop(v, None)
+    return [read(v) for v in jaxpr.outvars]
+
+
+def _bind(prim, invals, params, xp) -> list:
+    """Run a primitive as JAX would (exact for data movement and integer work)."""
+    outs = prim.bind(*[jnp.asarray(v) for v in invals], **params)
+    outs = outs if prim.multiple_results else [outs]
+    return [np.asarray(o) for o in outs] if xp is np else list(outs)
+
+
+def _apply(eqn, invals, p: int, xp) -> list:
+    prim = eqn.primitive
+    name = prim.name
+    params = eqn.params
+    for key in _CALL_KEYS:
+        sub = params.get(key)
+        if sub is not None and (hasattr(sub, "jaxpr") or isinstance(sub, jcore.Jaxpr)):
+            inner = sub.jaxpr if hasattr(sub, "jaxpr") else sub
+            consts = [pf.residues(np.asarray(c), p) if _is_float_array(c) else np.asarray(c)
+                      for c in getattr(sub, "consts", [])]
+            return _eval(inner, consts, invals, p, xp)
+    out_avals = [v.aval for v in eqn.outvars]
+    if any(_is_complex(a) for a in out_avals):
+        raise NotPolynomialError(f"'{name}' produces complex values, which have no meaning over F_p")
+    if not any(_is_float(a) for a in out_avals):
+        in_avals = [v.aval for v in eqn.invars]
+        if any(_is_float(a) for a in in_avals) and name != "convert_element_type":
+            raise NotPolynomialError(
+                f"the forward pass uses '{name}' on values (a comparison or rounding), which has no "
+                f"polynomial meaning over a prime field")
+        if name == "convert_element_type" and any(_is_float(a) for a in in_avals):
+            raise NotPolynomialError("the forward pass converts values to integers, which has no "
+                                     "meaning over a prime field")
+        return _bind(prim, invals, params, xp)
+    rule = _ARITHMETIC.get(name)
+    if rule is not None:
+        out = rule(invals, params, p, xp)
+        return out if prim.multiple_results else [out]
+    if name in _STRUCTURAL:
+        out = _structural(name, invals, params, xp)
+        return out if prim.multiple_results else [out]
+    if name in _JAX_STRUCTURAL:
+        return _bind(prim, invals, params, xp)
+    if name in ("scatter-add", "scatter_add"):
+        return [_reduce(_bind(prim, invals, params, xp)[0], p, xp)]
+    raise NotPolynomialError(
+        f"the forward pass uses '{name}', which has no exact polynomial meaning over a prime field; "
+        f"write the network with sums, products and matrix products only")
+
+
+# -- arithmetic -------------------------------------------------------------------------
+
+
+def _reduce(x, p: int, xp):
+    """Symmetric residue of exact integers stored in float64; |result| <= (p+1)/2."""
+    if xp is np:
+        return pf.reduce(np.asarray(x, dtype=np.float64), p)
+    return x - xp.round(x * (1.0 / p)) * p
+
+
+def _add(v, params, p, xp):
+    return _reduce(v[0] + v[1], p, xp)
+
+
+def _sub(v, params, p, xp):
+    return _reduce(v[0] - v[1], p, xp)
+
+
+def _neg(v, params, p, xp):
+    return -v[0]
+
+
+def _mul(v, params, p, xp):
+    return _reduce(v[0] * v[1], p, xp)
+
+
+def _square(v, params, p, xp):
+    return _reduce(v[0] * v[0], p, xp)
+
+
+def _power(a, k: int, p: int, xp):
+    result = None
+    base = a
+    while k:
+        if k & 1:
+            result = base if result is None else _reduce(result * base, p, xp)
+        k >>= 1
+        if k:
+            base = _reduce(base * base, p, xp)
+    return xp.ones_like(a) if result is None else result
+
+
+def _inverse(a, p: int, xp):
+    if xp is np and np.any(np.asarray(a) == 0):
+        raise NotPolynomialError(f"division by a number divisible by p = {p}; pick another prime or point")
+    return _power(a, p - 2, p, xp)
+
+
+def _integer_pow(v, params, p, xp):
+    y = int(params["y"])
+    out = _power(v[0], abs(y), p, xp)
+    return _inverse(out, p, xp) if y < 0 else out
+
+
+def _div(v, params, p, xp):
+    return _reduce(v[0] * _inverse(v[1], p, xp), p, xp)
+
+
+def _reduce_sum(v, params, p, xp):
+    return _reduce(xp.sum(v[0], axis=tuple(params["axes"])), p, xp)
+
+
+def _matmul(A, B, p: int, xp):
+    """(B, M, K) @ (B, K, N) mod p, exactly: one product when K ((p+1)/2)^2 < 2^53, else the
+    right factor in two limbs of s bits and the inner dimension in chunks."""
+    K = A.shape[-1]
+    h = (p + 1) // 2
+    if xp is np:
+        return pf.matmul(np.asarray(A), np.asarray(B), p)
+    if K == 1:
+        return _reduce(A * B, p, xp)
+    if K * h * h < pf.EXACT:
+        return _reduce(xp.matmul(A, B), p, xp)
+    s = max(1, (int(h).bit_length() + 1) // 2)
+    limb = float(1 << s)
+    B1 = xp.floor(B / limb)
+    B0 = B - B1 * limb
+    bound = h * max(limb, h / limb + 1)
+    chunk = max(1, int((pf.EXACT - 1) // bound))
+    scale = float((1 << s) % p)
+    out = None
+    for c0 in range(0, K, chunk):
+        a = A[..., c0:c0 + chunk]
+        lo = _reduce(xp.matmul(a, B0[..., c0:c0 + chunk, :]), p, xp)
+        hi = _reduce(xp.matmul(a, B1[..., c0:c0 + chunk, :]), p, xp)
+        part = _reduce(lo + _reduce(hi * scale, p, xp), p, xp)
+        out = part if out is None else _reduce(out + part, p, xp)
+    return out
+
+
+def _dot_general(v, params, p, xp):
+    lhs, rhs = v[0], v[1]
+    (lc, rc), (lb, rb) = params["dimension_numbers"]
+    lc, rc, lb, rb = (tuple(int(i) for i in t) for t in (lc, rc, lb, rb))
+    lf = tuple(i for i in range(lhs.ndim) if i not in lc and i not in lb)
+    rf = tuple(i for i in range(rhs.ndim) if i not in rc and i not in rb)
+    batch_shape = tuple(lhs.shape[i] for i in lb)
+    lshape = tuple(lhs.shape[i] for i in lf)
+    rshape = tuple(rhs.shape[i] for i in rf)
+    B = int(np.prod(batch_shape)) if batch_shape else 1
+    M = int(np.prod(lshape)) if lshape else 1
+    N = int(np.prod(rshape)) if rshape else 1
+    K = int(np.prod([lhs.shape[i] for i in lc])) if lc else 1
+    L = xp.transpose(lhs, lb + lf + lc).reshape(B, M, K)
+    R = xp.transpose(rhs, rb + rc + rf).reshape(B, K, N)
+    out = _matmul(L, R, p, xp)
+    return out.reshape(batch_shape + lshape + rshape)
+
+
+_ARITHMETIC: dict[str, Callable] = {
+    "add": _add,
+    "add_any": _add,
+    "sub": _sub,
+    "neg": _neg,
+    "mul": _mul,
+    "square": _square,
+    "integer_pow": _integer_pow,
+    "div": _div,
+    "reduce_sum": _reduce_sum,
+    "dot_general": _dot_general,
+}
+
+
+# -- data movement ----------------------------------------------------------------------
+
+
+def _structural(name, v, params, xp):
+    x = v[0]
+    if name == "reshape":
+        return xp.reshape(x, tuple(params["new_sizes"]))
+    if name == "broadcast_in_dim":
+        shape = tuple(params["shape"])
+        dims = tuple(int(d) for d in params["broadcast_dimensions"])
+        expanded = [1] * len(shape)
+        for src, dst in enumerate(dims):
+            expanded[dst] = np.shape(x)[src]
+        return xp.broadcast_to(xp.reshape(x, expanded), shape)
+    if name == "transpose":
+        return xp.transpose(x, tuple(params["permutation"]))
+    if name == "squeeze":
+        return xp.squeeze(x, axis=tuple(params["dimensions"]))
+    if name == "expand_dims":
+        return xp.expand_dims(x, tuple(params["dimensions"]))
+    if name == "slice":
+        strides = params.get("strides") or (1,) * len(params["start_indices"])
+        idx = tuple(slice(int(a), int(b), int(s)) for a, b, s in
+                    zip(params["start_indices"], params["limit_indices"], strides))
+        return x[idx]
+    if name == "concatenate":
+        return xp.concatenate(list(v), axis=params["dimension"])
+    if name == "pad":
+        if xp is np:
+            return _pad(np.asarray(x), float(np.asarray(v[1])), params["padding_config"])
+        return jax.lax.pad(x, v[1], params["padding_config"])
+    if name == "rev":
+        return xp.flip(x, axis=tuple(params["dimensions"]))
+    if name in ("copy", "copy_p"):
+        return x
+    if name == "split":
+        sizes = [int(s) for s in params["sizes"]]
+        return xp.split(x, np.cumsum(sizes)[:-1].tolist(), axis=params["axis"])
+    if name == "select_n":
+        pred = v[0]
+        if pred.dtype == bool:
+            pred = pred.astype(np.int64)
+        cases = list(v[1:])
+        out = cases[0]
+        for k in range(1, len(cases)):
+            out = xp.where(pred == k, cases[k], out)
+        return out
+    if name == "convert_element_type":
+        return xp.asarray(x, dtype=np.float64)
+    raise NotPolynomialError(f"unsupported primitive {name!r}")  # pragma: no cover
+
+
+def _pad(x: np.ndarray, value: float, config) -> np.ndarray:
+    """lax.pad: per axis (low, high, interior) padding; negative low/high crop."""
+    for axis, (lo, hi, interior) in enumerate(config):
+        lo, hi, interior = int(lo), int(hi), int(interior)
+        n = x.shape[axis]
+        size = n + max(n - 1, 0) * interior
+        shape = list(x.shape)
+        shape[axis] = size
+        spread = np.full(shape, value)
+        idx = [slice(None)] * x.ndim
+        idx[axis] = slice(0, size, interior + 1)
+        spread[tuple(idx)] = x
+        before = [(0, 0)] * x.ndim
+        before[axis] = (max(lo, 0), max(hi, 0))
+        spread = np.pad(spread, before, constant_values=value)
+        crop = [slice(None)] * x.ndim
+        crop[axis] = slice(max(-lo, 0), spread.shape[axis] - max(-hi, 0))
+        x = spread[tuple(crop)]
+    return x
+
+
+# -- convenience -------------------------------------------------------------------------
+
+
+class ModularFunction:
+    """A JAX function traced once for given argument shapes and evaluated over F_p.
+
+    ``compiled=True`` runs the modular rules under ``jax.jit`` (one XLA program
+    per prime); otherwise they run eagerly in NumPy.
+    """
+
+    def __init__(self, fn: Callable, *example_args, compiled: bool = False):
+        self.fn = fn
+        self.closed_jaxpr = jax.make_jaxpr(fn)(*example_args)
+        self.primitives = sorted(_primitive_names(self.closed_jaxpr.jaxpr))
+        self.compiled = compiled
+        self._programs: dict[int, Callable] = {}
+
+    def _program(self, p: int) -> Callable:
+        if p not in self._programs:
+            consts = [pf.residues(np.asarray(c), p) if _is_float_array(c) else np.asarray(c)
+                      for c in self.closed_jaxpr.consts]
+            jaxpr = self.closed_jaxpr.jaxpr
+
+            def run(*args):
+                return _eval(jaxpr, consts, list(args), p, jnp)
+
+            self._programs[p] = jax.jit(run)
+        return self._programs[p]
+
+    def __call__(self, *args, p: int):
+        if self.compiled:
+            outs = [np.asarray(o) for o in self._program(p)(*[jnp.asarray(a) for a in args])]
+        else:
+            outs = evaluate(self.closed_jaxpr, [np.asarray(a) for a in args], p)
+        return outs[0] if len(outs) == 1 else outs
+
+
+def _primitive_names(jaxpr) -> set:
+    names = set()
+    for eqn in jaxpr.eqns:
+        names.add(eqn.primitive.name)
+        for key in _CALL_KEYS:
+            sub = eqn.params.get(key)
+            if sub is not None:
+                names |= _primitive_names(sub.jaxpr if hasattr(sub, "jaxpr") else sub)
+    return names

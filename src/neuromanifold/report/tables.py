@@ -1,0 +1,94 @@
+"""Rich tables of architectures and results."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.table import Table
+from rich.text import Text
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        if value == 0:
+            return "0"
+        if abs(value) >= 1e5 or abs(value) < 1e-3:
+            return f"{value:.2e}"
+        return f"{value:.3g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_fmt(v) for v in value)
+    return str(value)
+
+
+def info_table(info: dict) -> Table:
+    """Two-column table of what ``Parametrization.describe`` reports."""
+    table = Table(title=Text(info["spec"], style="bold"), box=box.ROUNDED, show_header=False,
+                  title_justify="left")
+    table.add_column("field", style="cyan", no_wrap=True)
+    table.add_column("value")
+    act = info.get("activation")
+    rows = [
+        ("family", info["family"]),
+        ("parameters N", _fmt(info["parameters"])),
+        ("weights", ", ".join(f"{k} {'x'.join(map(str, v)) or 'scalar'}"
+                              for k, v in info["parameter_blocks"].items())),
+        ("inputs", f"{info['inputs']} variables ({', '.join(info['variables'][:6])}"
+                   f"{', ...' if info['inputs'] > 6 else ''})"),
+        ("outputs", _fmt(info["outputs"])),
+        ("degrees in x", _fmt(info["degrees"]) + (" (homogeneous)" if info["homogeneous"] else "")),
+        ("ambient dim V", f"{info['ambient_dimension']:,} = {info['outputs']} x {info['basis_size_per_output']:,}"),
+        ("basis", ", ".join(info["basis_preview"]) + (", ..." if info["basis_size_per_output"] > 12 else "")),
+        ("degree in theta", _fmt(info["theta_degree"])),
+        ("coefficient form", "yes" if info["coefficient_form"] else "no (dim V > 50,000: evaluation form only)"),
+        ("symmetry group", f"dim {info['symmetry']['dimension']}: {info['symmetry']['description']}"),
+    ]
+    if info["symmetry"].get("finite"):
+        rows.append(("finite symmetries", info["symmetry"]["finite"]))
+    if act:
+        rows.insert(1, ("activation", act["polynomial"]))
+        approx = act.get("approximation")
+        if approx:
+            rows.insert(2, ("approximation", f"degree-{approx['degree']} least-squares fit of {approx['of']} "
+                                             f"on [-1, 1], sup error {approx['sup_error']:.3g}"))
+    for note in info.get("notes", []):
+        rows.append(("note", note))
+    for field, value in rows:
+        table.add_row(field, value)
+    return table
+
+
+def dimension_table(r) -> Table:
+    """Two-column table of one dimension result."""
+    table = Table(title=Text(r.spec, style="bold"), box=box.ROUNDED, show_header=False, title_justify="left")
+    table.add_column("field", style="cyan", no_wrap=True)
+    table.add_column("value")
+    status = Text("certified", style="bold green") if r.certified else Text("not certified", style="bold red")
+    table.add_row("dimension", Text.assemble((f"{r.value:,}  ", "bold"), status))
+    table.add_row("bounds", f"{r.lower:,} <= dim <= {r.upper:,}  (lower: exact rank of the Jacobian over F_p, "
+                            f"p = {r.prime}; upper: N - orbit dim, at most dim V)")
+    table.add_row("ambient dim V", f"{r.ambient_dimension:,}" + ("  (filling)" if r.filling else ""))
+    table.add_row("parameters N", f"{r.parameters:,}")
+    table.add_row("generic fibre", f"dimension {r.fiber_dimension:,}")
+    table.add_row("symmetries", f"dim {r.symmetry_dimension:,}, orbits of dim {r.orbit_dimension:,}: {r.symmetry}")
+    table.add_row("expected dim", f"{r.expected_dimension:,} = min(dim V, N - orbit dim); defect {r.defect:,}")
+    if r.numerical_rank is None:
+        numerical = "skipped"
+    else:
+        gap = r.singular_value_gap
+        numerical = f"{r.numerical_rank:,}" + (
+            f" (sigma gap {_fmt(gap)}: {_fmt(r.sigma_last_kept)} kept, {_fmt(r.sigma_first_dropped)} dropped)"
+            if gap is not None else " (full rank, no singular value dropped)")
+    table.add_row("numerical rank", numerical)
+    table.add_row("exact ranks", f"{_fmt(r.exact_ranks)} at {len(r.exact_ranks)} random point(s); "
+                                 f"{r.samples:,} inputs, Jacobian {r.jacobian_shape[0]:,} x {r.jacobian_shape[1]:,}")
+    if r.error_probability is not None:
+        table.add_row("error probability", f"<= {r.error_probability:.2g} (Schwartz-Zippel)")
+    table.add_row("seed / time", f"{r.seed} / {r.seconds:.2f} s")
+    for note in r.notes:
+        table.add_row("note", note)
+    return table
