@@ -101,17 +101,22 @@ def monomial_string(exp, names: list[str]) -> str:
 
 
 def _lex_descending(n: int, d: int):
-    """Exponent vectors of degree d in n variables, decreasing lex, one at a time."""
+    """Exponent vectors of degree d in n variables, decreasing lex, one at a time: the
+    successor of e lowers the last nonzero entry before the end by one and moves everything
+    after it, plus one, to the next position."""
     if n == 0:
         if d == 0:
             yield ()
         return
-    if n == 1:
-        yield (d,)
-        return
-    for first in range(d, -1, -1):
-        for rest in _lex_descending(n - 1, d - first):
-            yield (first,) + rest
+    e = [d] + [0] * (n - 1)
+    while True:
+        yield tuple(e)
+        i = next((j for j in range(n - 2, -1, -1) if e[j] > 0), None)
+        if i is None:
+            return
+        tail = sum(e[i + 1:])
+        e[i] -= 1
+        e[i + 1:] = [tail + 1] + [0] * (n - i - 2)
 
 
 class MonomialBasis:

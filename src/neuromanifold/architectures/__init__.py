@@ -43,9 +43,9 @@ def parse(spec) -> Architecture:
             name = arg.name
             if name not in params:
                 raise SpecError(f"unknown keyword {name!r} for {family}:{suggest(name, params)} "
-                                f"{family} takes {', '.join(params)}", spec, arg.position)
+                                f"{family} takes {', '.join(params)}", spec, arg.keyword_position)
         if name in kwargs:
-            raise SpecError(f"{name} is given twice", spec, arg.position)
+            raise SpecError(f"{name} is given twice", spec, arg.keyword_position or arg.position)
         kwargs[name] = arg.value
         where[name] = arg
     try:

@@ -43,16 +43,29 @@ class SymmetryGroup:
     ``dimension`` is dim G (its Lie algebra); G need not act freely, so the
     orbit dimension (the rank of the infinitesimal action) can be smaller.
     ``finite`` describes the discrete symmetries that do not count towards it.
+    ``fields`` counts further known polynomial vector fields tangent to the
+    fibres (not coming from a group, e.g. kernel directions of linear layers),
+    described by ``fields_description``; they enter the upper bound of
+    ``dimension`` like the group does.
     """
 
     dimension: int
     description: str
     finite: str = ""
+    fields: int = 0
+    fields_description: str = ""
+
+    @property
+    def generators(self) -> int:
+        """Columns of T(theta): dim G plus the extra fibre fields."""
+        return self.dimension + self.fields
 
     def to_dict(self) -> dict:
         out = {"dimension": self.dimension, "description": self.description}
         if self.finite:
             out["finite"] = self.finite
+        if self.fields:
+            out["fibre_fields"] = {"count": self.fields, "description": self.fields_description}
         return out
 
 
@@ -112,7 +125,8 @@ class Architecture(ABC):
     @abstractmethod
     def symmetry_action(self, P: dict, xi, c) -> dict:
         """Tangent vector (blocks like ``P``) of the action of the Lie algebra element ``xi``
-        (coordinates, length dim G) at the parameters ``P``; linear in ``xi``."""
+        (coordinates, length dim G, followed by the coefficients of the extra fibre fields)
+        at the parameters ``P``; linear in ``xi``."""
 
     def notes(self) -> list[str]:
         """Remarks that ``info`` prints (conventions, normalisations)."""
@@ -250,9 +264,10 @@ class Parametrization:
 
     # -- symmetries ---------------------------------------------------------------------
     def symmetry_function(self):
-        """(theta, c) -> T(theta), shape (n_params, dim G): the infinitesimal action of a basis
-        of the Lie algebra of the known symmetry group; pure, not jitted."""
-        g = self.symmetry.dimension
+        """(theta, c) -> T(theta), shape (n_params, generators): the infinitesimal action of a
+        basis of the Lie algebra of the known symmetry group, then the extra fibre fields; pure,
+        not jitted.  d mu(theta) T(theta) = 0 for every theta."""
+        g = self.symmetry.generators
 
         def tangents(theta, c):
             P = self.unflatten(theta)
@@ -266,7 +281,7 @@ class Parametrization:
         return tangents
 
     def symmetry_tangents(self, theta):
-        if self.symmetry.dimension == 0:
+        if self.symmetry.generators == 0:
             return jnp.zeros((self.n_params, 0))
         return jax.jit(self.symmetry_function())(jnp.asarray(theta), self.constants_array())
 

@@ -41,9 +41,10 @@ class _Conv(Architecture):
         if len(given) == L - 1:
             given = given + (1,)
         elif len(given) != L:
+            example = "[" + ",".join(["1"] * L) + "]"
             raise SpecError(
                 f"strides needs one entry per layer ({L}) or one per layer but the last ({L - 1}); "
-                f"got {len(given)}: e.g. strides={[1] * L}".replace(" ", ""), keyword="strides")
+                f"got {len(given)}: e.g. strides={example}", keyword="strides")
         self._given_last_stride = given[-1]
         self.strides = given[:-1] + (1,)
 

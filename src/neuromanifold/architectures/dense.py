@@ -33,6 +33,44 @@ from .base import Architecture, SymmetryGroup, zeros_like_params
 from .spec import boolean, positive_ints
 
 
+def _adjugate_and_det(M):
+    """(adj M, det M) by Faddeev--LeVerrier: polynomial in the entries (the divisions are by the
+    integers 1..n, exact over Q and over F_p for p > n)."""
+    n = M.shape[0]
+    eye = jnp.eye(n, dtype=M.dtype)
+    Mk = eye
+    c = -jnp.trace(M)
+    for k in range(2, n + 1):
+        Mk = M @ Mk + c * eye
+        c = -jnp.trace(M @ Mk) / k
+    # char poly lambda^n + ... + c_0: det M = (-1)^n c_0 and adj M = (-1)^(n+1) M_n.
+    if n % 2 == 0:
+        return -Mk, c
+    return Mk, -c
+
+
+def _kernel_projector(A):
+    """det(A A^T) I - A^T adj(A A^T) A: a polynomial matrix with A P = 0 whose image is ker A
+    when A has full row rank."""
+    adj, det = _adjugate_and_det(A @ A.T)
+    return det * jnp.eye(A.shape[1], dtype=A.dtype) - A.T @ adj @ A
+
+
+def _cokernel_projector(B):
+    """det(B^T B) I - B adj(B^T B) B^T: a polynomial matrix with Q B = 0 whose rows span the
+    left kernel of B when B has full column rank."""
+    adj, det = _adjugate_and_det(B.T @ B)
+    return det * jnp.eye(B.shape[0], dtype=B.dtype) - B @ adj @ B.T
+
+
+def _product(P, first: int, last: int):
+    """W_last ... W_first (layers numbered from 1)."""
+    out = P[f"W{first}"]
+    for i in range(first + 1, last + 1):
+        out = P[f"W{i}"] @ out
+    return out
+
+
 def _gl_names(dims: list[tuple[int, int]], group: str) -> str:
     if not dims:
         return ""
@@ -87,7 +125,56 @@ class _Dense(Architecture):
             return act.coeffs[1], act.coeffs[0]
         return None, None
 
+    def _kernel_fields(self) -> list[tuple[str, int, int]]:
+        """Fibre directions of a linear network beyond GL (no bias, sigma(x) = c x).
+
+        ("kernel", i, j): layer i is wider than the narrowest later layer j; with A the
+        product W_j ... W_{i+1} (full row rank), dW_i = P(A) Z changes no product.
+        ("cokernel", i, k): layer i-1 is wider than the narrowest earlier layer k; with
+        B = W_{i-1} ... W_{k+1} (full column rank), dW_i = Z Q(B) changes no product."""
+        if self.bias or self._linear_like()[1]:
+            return []
+        w, L = self.widths, self.depth
+        fields = []
+        for i in range(1, L + 1):
+            if i < L:
+                later = w[i + 1:]
+                j = i + 1 + later.index(min(later))
+                if w[i] > w[j]:
+                    fields.append(("kernel", i, j))
+            if i > 1:
+                earlier = w[:i - 1]
+                k = max(idx for idx, d in enumerate(earlier) if d == min(earlier))
+                if w[i - 1] > w[k]:
+                    fields.append(("cokernel", i, k))
+        return fields
+
+    def _fields_group(self, group: SymmetryGroup) -> SymmetryGroup:
+        fields = self._kernel_fields()
+        if not fields:
+            return group
+        count = sum(self.widths[i] * self.widths[i - 1] for _, i, _ in fields)
+        text = ("moves of W_i inside the kernel (cokernel) of the product of the layers up to the "
+                "narrowest one after (before) it, which change no product: "
+                + ", ".join(f"{kind} at layer {i}" for kind, i, _ in fields))
+        return SymmetryGroup(group.dimension, group.description, group.finite, count, text)
+
+    def _field_action(self, P, xi, T):
+        off = 0
+        for kind, i, other in self._kernel_fields():
+            shape = (self.widths[i], self.widths[i - 1])
+            Z = xi[off:off + shape[0] * shape[1]].reshape(shape)
+            off += shape[0] * shape[1]
+            if kind == "kernel":
+                T[f"W{i}"] = T[f"W{i}"] + _kernel_projector(_product(P, i + 1, other)) @ Z
+            else:
+                T[f"W{i}"] = T[f"W{i}"] + Z @ _cokernel_projector(_product(P, other + 1, i - 1))
+        return T
+
     def _linear_group(self):
+        return self._fields_group(self._linear_gl_group())
+
+    def _linear_gl_group(self):
         c1, c0 = self._linear_like()
         hidden = [(i, self.widths[i]) for i in range(1, self.depth)]
         if self.bias:
@@ -126,7 +213,7 @@ class _Dense(Architecture):
                 off += d
                 T[f"b{i}"] = T[f"b{i}"] + X @ P[f"b{i}"] + eta
                 T[f"b{i + 1}"] = T[f"b{i + 1}"] + Wn @ (c0 * jnp.sum(X, axis=1) - c1 * eta)
-        return T
+        return self._field_action(P, xi[off:], T)
 
 
 class Linear(_Dense):

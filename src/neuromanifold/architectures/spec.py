@@ -21,8 +21,9 @@ class Argument:
 
     name: str | None  # None for a positional argument
     value: object
-    position: int
+    position: int  # where the value starts
     entry_positions: tuple = ()
+    keyword_position: int | None = None  # where ``name=`` starts
 
 
 def _format_value(value) -> str:
@@ -98,16 +99,16 @@ def read_call(spec: str, families) -> tuple[str, list[Argument]]:
         if kw.arg is None:
             raise SpecError("**arguments are not allowed in a spec", spec,
                             offset + _col(text, kw.value.col_offset) - 2)
-        args.append(_argument(kw.arg, kw.value, text, spec, offset))
+        args.append(_argument(kw.arg, kw.value, text, spec, offset, offset + _col(text, kw.col_offset)))
     return family, args
 
 
-def _argument(name, node, text, spec, offset) -> Argument:
+def _argument(name, node, text, spec, offset, keyword_position=None) -> Argument:
     value = _literal(node, text, spec, offset)
     entries = ()
     if isinstance(node, (ast.List, ast.Tuple)):
         entries = tuple(offset + _col(text, e.col_offset) for e in node.elts)
-    return Argument(name, value, offset + _col(text, node.col_offset), entries)
+    return Argument(name, value, offset + _col(text, node.col_offset), entries, keyword_position)
 
 
 def _family_hint(name, families) -> str:

@@ -63,7 +63,7 @@ def _modular_jacobian(param, rows: int) -> ModularFunction:
 def _modular_tangents(param) -> ModularFunction:
     theta = jnp.zeros(param.n_params)
     c = jnp.zeros(len(param.constants))
-    compiled = param.n_params * param.symmetry.dimension >= COMPILE_ENTRIES
+    compiled = param.n_params * param.symmetry.generators >= COMPILE_ENTRIES
     return ModularFunction(param.symmetry_function(), theta, c, compiled=compiled)
 
 
@@ -87,7 +87,8 @@ def exact_jacobian(param, theta: np.ndarray, X: np.ndarray, p: int) -> np.ndarra
 
 
 def exact_symmetry_tangents(param, theta: np.ndarray, p: int) -> np.ndarray:
-    """T(theta) over F_p, shape (N, dim G): the infinitesimal action of the known symmetries."""
-    if param.symmetry.dimension == 0:
+    """T(theta) over F_p, shape (N, generators): the infinitesimal action of the known symmetries
+    and the extra fibre fields."""
+    if param.symmetry.generators == 0:
         return np.zeros((param.n_params, 0))
     return np.asarray(_modular_tangents(param)(theta, constants_mod_p(param, p), p=p))

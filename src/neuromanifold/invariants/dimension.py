@@ -106,7 +106,7 @@ def estimate(arch, prime: int | None = None) -> dict:
     """Predicted size, memory and time of a certified ``dimension`` (before any computation)."""
     param = parse(arch).parametrization()
     N, dimV = param.n_params, param.ambient_dimension
-    g = param.symmetry.dimension
+    g = param.symmetry.generators
     upper = min(dimV, N)
     m = max(1, min(len(param.basis), upper))
     rows = m * param.n_outputs
@@ -159,7 +159,7 @@ def dimension(arch, seed: int = 0, prime: int | None = None, points: int = 3,
         keeps J square-ish; every rank found is still a valid bound."""
         theta = pf.random_residues(rng, N, p)
         orbit, keep = 0, np.arange(N)
-        if group.dimension:
+        if group.generators:
             say("exact infinitesimal symmetry action over F_p")
             T = jb.exact_symmetry_tangents(param, theta, p)
             say(f"rank of the symmetry action ({N:,} x {T.shape[1]:,})")
@@ -214,7 +214,10 @@ def dimension(arch, seed: int = 0, prime: int | None = None, points: int = 3,
         seed=seed, notes=notes, ambient_dimension=dimV, parameters=N, filling=bool(lower == dimV),
         fiber_dimension=N - lower, expected_dimension=int(min(dimV, N - orbit)),
         defect=int(min(dimV, N - orbit) - lower), symmetry_dimension=group.dimension,
-        orbit_dimension=int(orbit), symmetry=group.description, prime=p, samples=m,
+        orbit_dimension=int(orbit),
+        symmetry=group.description + (f"; {group.fields} fibre fields: {group.fields_description}"
+                                      if group.fields else ""),
+        prime=p, samples=m,
         jacobian_shape=[int(shape[0]), int(shape[1])], columns=int(cols), exact_ranks=[int(x) for x in ranks],
         error_probability=error_probability)
 

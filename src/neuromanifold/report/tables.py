@@ -49,6 +49,9 @@ def info_table(info: dict) -> Table:
     ]
     if info["symmetry"].get("finite"):
         rows.append(("finite symmetries", info["symmetry"]["finite"]))
+    fields = info["symmetry"].get("fibre_fields")
+    if fields:
+        rows.append(("fibre fields", f"{fields['count']}: {fields['description']}"))
     if act:
         rows.insert(1, ("activation", act["polynomial"]))
         approx = act.get("approximation")
