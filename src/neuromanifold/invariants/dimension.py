@@ -73,7 +73,7 @@ class DimensionResult(Result):
     expected_dimension: int | None = None
     defect: int | None = None
     symmetry_dimension: int = 0
-    orbit_dimension: int = 0
+    orbit_dimension: int | None = None  # None when not needed (N - generators >= dim V)
     symmetry: str = ""
     prime: int | None = None
     samples: int = 0
@@ -111,10 +111,11 @@ def estimate(arch, prime: int | None = None) -> dict:
     m = max(1, min(len(param.basis), upper))
     rows = m * param.n_outputs
     cols = min(N, upper + COLUMN_MARGIN)
-    work = _work(rows, cols) + _work(N, g)
+    sym_work = 0.0 if N - g >= dimV else _work(N, g)
+    work = _work(rows, cols) + sym_work
     p = prime or (pf.P26 if work <= P26_WORK else pf.P21)
     seconds = work / RATE.get(p, RATE[pf.P26]) + rows * N * 2e-8
-    memory = 8.0 * (3 * rows * N + 2 * N * g)
+    memory = 8.0 * (3 * rows * N + (0 if sym_work == 0 else 2 * N * g))
     return {"rows": rows, "columns": N, "samples": m, "prime": p, "seconds": seconds, "bytes": memory,
             "svd_seconds": svd_seconds_estimate(rows, N)}
 
@@ -159,7 +160,10 @@ def dimension(arch, seed: int = 0, prime: int | None = None, points: int = 3,
         keeps J square-ish; every rank found is still a valid bound."""
         theta = pf.random_residues(rng, N, p)
         orbit, keep = 0, np.arange(N)
-        if group.generators:
+        if group.generators and N - group.generators >= dimV:
+            # The orbit has dimension <= generators, so N - orbit >= dim V: the cap decides.
+            orbit = None
+        elif group.generators:
             say("exact infinitesimal symmetry action over F_p")
             T = jb.exact_symmetry_tangents(param, theta, p)
             say(f"rank of the symmetry action ({N:,} x {T.shape[1]:,})")
@@ -167,7 +171,7 @@ def dimension(arch, seed: int = 0, prime: int | None = None, points: int = 3,
             # J T = 0 and T[pivots] has full row rank, so the columns of J at the pivots are
             # combinations of the others: dropping them keeps rank J.
             keep = np.setdiff1d(np.arange(N), pivots)
-        upper = min(dimV, N - orbit)
+        upper = dimV if orbit is None else min(dimV, N - orbit)
         m = max(1, min(len(param.basis), upper))
         X = pf.random_residues(rng, (m, param.n_vars), p)
         say(f"exact Jacobian over F_p ({m * dout:,} x {N:,})")
@@ -195,7 +199,9 @@ def dimension(arch, seed: int = 0, prime: int | None = None, points: int = 3,
             if max(ranks) == upper:
                 break
     lower = max(ranks)
-    orbit = max(orbits)
+    known = [o for o in orbits if o is not None]
+    orbit = max(known) if known else None
+    expected = dimV if orbit is None else int(min(dimV, N - orbit))
     certified = lower == upper
     error_probability = None
     if not certified:
@@ -212,9 +218,9 @@ def dimension(arch, seed: int = 0, prime: int | None = None, points: int = 3,
         method=("exact rank over F_p of the evaluation Jacobian at random integer points (lower bound); "
                 "N minus the exact rank of the infinitesimal symmetry action, capped by dim V (upper bound)"),
         seed=seed, notes=notes, ambient_dimension=dimV, parameters=N, filling=bool(lower == dimV),
-        fiber_dimension=N - lower, expected_dimension=int(min(dimV, N - orbit)),
-        defect=int(min(dimV, N - orbit) - lower), symmetry_dimension=group.dimension,
-        orbit_dimension=int(orbit),
+        fiber_dimension=N - lower, expected_dimension=expected,
+        defect=int(expected - lower), symmetry_dimension=group.dimension,
+        orbit_dimension=None if orbit is None else int(orbit),
         symmetry=group.description + (f"; {group.fields} fibre fields: {group.fields_description}"
                                       if group.fields else ""),
         prime=p, samples=m,

@@ -77,7 +77,9 @@ def dimension_table(r) -> Table:
     table.add_row("ambient dim V", f"{r.ambient_dimension:,}" + ("  (filling)" if r.filling else ""))
     table.add_row("parameters N", f"{r.parameters:,}")
     table.add_row("generic fibre", f"dimension {r.fiber_dimension:,}")
-    table.add_row("symmetries", f"dim {r.symmetry_dimension:,}, orbits of dim {r.orbit_dimension:,}: {r.symmetry}")
+    orbit = ("not computed (N - generators >= dim V)" if r.orbit_dimension is None
+             else f"{r.orbit_dimension:,}")
+    table.add_row("symmetries", f"dim {r.symmetry_dimension:,}, orbits of dim {orbit}: {r.symmetry}")
     table.add_row("expected dim", f"{r.expected_dimension:,} = min(dim V, N - orbit dim); defect {r.defect:,}")
     if r.numerical_rank is None:
         numerical = "skipped"
