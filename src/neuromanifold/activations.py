@@ -94,6 +94,14 @@ class Activation:
             out = out * x + float(self.coeffs[k])
         return out
 
+    @property
+    def approximation_note(self) -> str | None:
+        """One sentence saying what replaced a non-polynomial activation, or None."""
+        if not self.is_approximation:
+            return None
+        return (f"{self.source} is replaced by its degree-{self.approximation_degree} least-squares "
+                f"approximation on [-1, 1]: {self.polynomial_text} (sup error {self.sup_error:.3g})")
+
     def describe(self) -> dict:
         info = {"activation": self.source, "polynomial": self.polynomial_text, "degree": self.degree}
         if self.is_approximation:

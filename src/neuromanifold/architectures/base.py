@@ -280,10 +280,15 @@ class Parametrization:
 
         return tangents
 
+    @cached_property
+    def _tangents(self):
+        return jax.jit(self.symmetry_function())
+
     def symmetry_tangents(self, theta):
+        """T(theta) in floating point (see ``symmetry_function``)."""
         if self.symmetry.generators == 0:
             return jnp.zeros((self.n_params, 0))
-        return jax.jit(self.symmetry_function())(jnp.asarray(theta), self.constants_array())
+        return self._tangents(jnp.asarray(theta), self.constants_array())
 
     # -- sampling ---------------------------------------------------------------------------
     def random_params(self, rng: np.random.Generator, dtype=np.float64) -> np.ndarray:

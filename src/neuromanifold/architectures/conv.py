@@ -22,9 +22,9 @@ from __future__ import annotations
 
 from math import prod
 
-from ..activations import parse_activation
 from ..errors import SpecError
 from .base import Architecture, SymmetryGroup, zeros_like_params
+from .spec import activation as read_activation
 from .spec import positive_ints
 
 
@@ -146,17 +146,8 @@ class PCNN(_Conv):
 
     def __init__(self, filters, strides=None, activation: str | None = None, degree: int | None = None):
         self._init_shape(filters, strides)
-        if activation is None:
-            raise SpecError("pcnn needs an activation, e.g. pcnn(filters=[2,2], strides=[1,1], "
-                            "activation=\"x^2\")")
-        if not isinstance(activation, str):
-            raise SpecError(f"activation must be a quoted string such as \"x^2\", got {activation!r}",
-                            keyword="activation")
-        try:
-            self._activation = parse_activation(activation, degree)
-        except SpecError as err:
-            kw = "degree" if err.message.startswith("degree") else "activation"
-            raise type(err)(err.message, keyword=kw) from None
+        self._activation = read_activation(
+            "pcnn", 'pcnn(filters=[2,2], strides=[1,1], activation="x^2")', activation, degree)
         self.degree = degree
         self._freeze()
 
@@ -172,12 +163,8 @@ class PCNN(_Conv):
         return items
 
     def notes(self):
-        out = super().notes()
-        act = self._activation
-        if act.is_approximation:
-            out.append(f"{act.source} is replaced by its degree-{act.approximation_degree} least-squares "
-                       f"approximation on [-1, 1]: {act.polynomial_text} (sup error {act.sup_error:.3g})")
-        return out
+        note = self._activation.approximation_note
+        return super().notes() + ([note] if note else [])
 
 
 def lcn(filters, strides=None) -> LCN:

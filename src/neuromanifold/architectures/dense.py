@@ -27,9 +27,8 @@ from math import comb
 import jax.numpy as jnp
 import numpy as np
 
-from ..activations import parse_activation
-from ..errors import SpecError
 from .base import Architecture, SymmetryGroup, zeros_like_params
+from .spec import activation as read_activation
 from .spec import boolean, positive_ints
 
 
@@ -246,16 +245,7 @@ class MLP(_Dense):
 
     def __init__(self, widths, activation: str | None = None, bias: bool = False, degree: int | None = None):
         self.widths = positive_ints("widths", widths, min_length=2, example="[2,2,1]")
-        if activation is None:
-            raise SpecError("mlp needs an activation, e.g. mlp(widths=[2,2,1], activation=\"x^3\")")
-        if not isinstance(activation, str):
-            raise SpecError(f"activation must be a quoted string such as \"x^3\", got {activation!r}",
-                            keyword="activation")
-        try:
-            self._activation = parse_activation(activation, degree)
-        except SpecError as err:
-            kw = "degree" if err.message.startswith("degree") else "activation"
-            raise type(err)(err.message, keyword=kw) from None
+        self._activation = read_activation("mlp", 'mlp(widths=[2,2,1], activation="x^3")', activation, degree)
         self.degree = degree
         self.bias = boolean("bias", bias)
         self._freeze()
@@ -273,11 +263,8 @@ class MLP(_Dense):
         return items
 
     def notes(self):
-        act = self._activation
-        out = []
-        if act.is_approximation:
-            out.append(f"{act.source} is replaced by its degree-{act.approximation_degree} least-squares "
-                       f"approximation on [-1, 1]: {act.polynomial_text} (sup error {act.sup_error:.3g})")
+        note = self._activation.approximation_note
+        out = [note] if note else []
         if self.depth == 1:
             out.append("no hidden layer: the activation is never applied (a linear map)")
         return out

@@ -154,6 +154,21 @@ def positive_int(keyword: str, value, example: int = 2) -> int:
     return int(value)
 
 
+def activation(family: str, example: str, text, degree):
+    """The activation argument of ``family`` (with its ``degree``), errors pointing at the right one."""
+    from ..activations import parse_activation
+
+    if text is None:
+        raise SpecError(f"{family} needs an activation, e.g. {example}")
+    if not isinstance(text, str):
+        raise SpecError(f"activation must be a quoted string such as \"x^2\", got {text!r}", keyword="activation")
+    try:
+        return parse_activation(text, degree)
+    except SpecError as err:
+        keyword = "degree" if err.message.startswith("degree") else "activation"
+        raise type(err)(err.message, keyword=keyword) from None
+
+
 def boolean(keyword: str, value) -> bool:
     if not isinstance(value, bool):
         raise SpecError(f"{keyword} must be True or False, got {value!r}", keyword=keyword)

@@ -113,9 +113,7 @@ def _base(A, p, need_x):
     widened to cover every column's support and the residual is handled recursively."""
     m, b = A.shape
     if m <= 2 * b + 4:
-        P0, PC0, N0 = _unblocked(A, p)
-        X = _coefficients(A, P0, PC0, N0, p) if need_x else None
-        return len(P0), P0, N0, X, PC0
+        return _small(A, p, need_x)
     first = np.arange(2 * b + 4)
     P0, PC0, N0 = _unblocked(A[first], p)
     if len(P0) == b:  # full column rank already: every other row is a combination of the pivots
@@ -143,12 +141,16 @@ def _candidates(A: np.ndarray, per_column: int = 2) -> np.ndarray:
     return np.array(sorted(picks), dtype=np.int64)
 
 
+def _small(A, p, need_x):
+    P0, PC0, N0 = _unblocked(A, p)
+    X = _coefficients(A, P0, PC0, N0, p) if need_x else None
+    return len(P0), P0, N0, X, PC0
+
+
 def _base_sparse(A, p, need_x):
     m, b = A.shape
     if m <= 2 * b + 4:
-        P0, PC0, N0 = _unblocked(A, p)
-        X = _coefficients(A, P0, PC0, N0, p) if need_x else None
-        return len(P0), P0, N0, X, PC0
+        return _small(A, p, need_x)
     cand = _candidates(A)
     rest = np.setdiff1d(np.arange(m), cand)
     Pc, PC0, Nc = _unblocked(A[cand], p)

@@ -61,9 +61,12 @@ def _literal(v, p: int):
 
 def evaluate(closed_jaxpr, args, p: int, xp=np):
     """Values of the jaxpr's outputs, over F_p, at the given residue arguments."""
-    consts = [pf.residues(np.asarray(c), p) if _is_float_array(c) else np.asarray(c)
-              for c in closed_jaxpr.consts]
-    return _eval(closed_jaxpr.jaxpr, consts, list(args), p, xp)
+    return _eval(closed_jaxpr.jaxpr, _constants(closed_jaxpr.consts, p), list(args), p, xp)
+
+
+def _constants(consts, p: int) -> list:
+    """A jaxpr's constants: floats as exact residues, integers and booleans as they are."""
+    return [pf.residues(np.asarray(c), p) if _is_float_array(c) else np.asarray(c) for c in consts]
 
 
 def _is_float_array(c) -> bool:
@@ -116,9 +119,7 @@ def _apply(eqn, invals, p: int, xp) -> list:
         sub = params.get(key)
         if sub is not None and (hasattr(sub, "jaxpr") or isinstance(sub, jcore.Jaxpr)):
             inner = sub.jaxpr if hasattr(sub, "jaxpr") else sub
-            consts = [pf.residues(np.asarray(c), p) if _is_float_array(c) else np.asarray(c)
-                      for c in getattr(sub, "consts", [])]
-            return _eval(inner, consts, invals, p, xp)
+            return _eval(inner, _constants(getattr(sub, "consts", []), p), invals, p, xp)
     out_avals = [v.aval for v in eqn.outvars]
     if any(_is_complex(a) for a in out_avals):
         raise NotPolynomialError(f"'{name}' produces complex values, which have no meaning over F_p")
@@ -155,7 +156,7 @@ def _reduce(x, p: int, xp):
     """Symmetric residue of exact integers stored in float64; |result| <= (p+1)/2."""
     if xp is np:
         return pf.reduce(np.asarray(x, dtype=np.float64), p)
-    return x - xp.round(x * (1.0 / p)) * p
+    return pf.reduce_fresh(x, p, xp)
 
 
 def _add(v, params, p, xp):
@@ -210,34 +211,6 @@ def _reduce_sum(v, params, p, xp):
     return _reduce(xp.sum(v[0], axis=tuple(params["axes"])), p, xp)
 
 
-def _matmul(A, B, p: int, xp):
-    """(B, M, K) @ (B, K, N) mod p, exactly: one product when K ((p+1)/2)^2 < 2^53, else the
-    right factor in two limbs of s bits and the inner dimension in chunks."""
-    K = A.shape[-1]
-    h = (p + 1) // 2
-    if xp is np:
-        return pf.matmul(np.asarray(A), np.asarray(B), p)
-    if K == 1:
-        return _reduce(A * B, p, xp)
-    if K * h * h < pf.EXACT:
-        return _reduce(xp.matmul(A, B), p, xp)
-    s = max(1, (int(h).bit_length() + 1) // 2)
-    limb = float(1 << s)
-    B1 = xp.floor(B / limb)
-    B0 = B - B1 * limb
-    bound = h * max(limb, h / limb + 1)
-    chunk = max(1, int((pf.EXACT - 1) // bound))
-    scale = float((1 << s) % p)
-    out = None
-    for c0 in range(0, K, chunk):
-        a = A[..., c0:c0 + chunk]
-        lo = _reduce(xp.matmul(a, B0[..., c0:c0 + chunk, :]), p, xp)
-        hi = _reduce(xp.matmul(a, B1[..., c0:c0 + chunk, :]), p, xp)
-        part = _reduce(lo + _reduce(hi * scale, p, xp), p, xp)
-        out = part if out is None else _reduce(out + part, p, xp)
-    return out
-
-
 def _dot_general(v, params, p, xp):
     lhs, rhs = v[0], v[1]
     (lc, rc), (lb, rb) = params["dimension_numbers"]
@@ -253,7 +226,7 @@ def _dot_general(v, params, p, xp):
     K = int(np.prod([lhs.shape[i] for i in lc])) if lc else 1
     L = xp.transpose(lhs, lb + lf + lc).reshape(B, M, K)
     R = xp.transpose(rhs, rb + rc + rf).reshape(B, K, N)
-    out = _matmul(L, R, p, xp)
+    out = pf.matmul(L, R, p, xp)
     return out.reshape(batch_shape + lshape + rshape)
 
 
@@ -363,8 +336,7 @@ class ModularFunction:
 
     def _program(self, p: int) -> Callable:
         if p not in self._programs:
-            consts = [pf.residues(np.asarray(c), p) if _is_float_array(c) else np.asarray(c)
-                      for c in self.closed_jaxpr.consts]
+            consts = _constants(self.closed_jaxpr.consts, p)
             jaxpr = self.closed_jaxpr.jaxpr
 
             def run(*args):

@@ -86,38 +86,42 @@ def to_int(x: np.ndarray, p: int) -> np.ndarray:
     return np.mod(np.asarray(x).astype(np.int64), p)
 
 
-def matmul(A: np.ndarray, B: np.ndarray, p: int) -> np.ndarray:
-    """A @ B mod p for residue arrays (..., M, K) and (..., K, N); broadcasting batch axes."""
+def reduce_fresh(x, p: int, xp=np):
+    """``reduce`` of a freshly computed array: in place for NumPy, functional for jax.numpy
+    (which is traced under ``jax.jit`` and fused by XLA)."""
+    if xp is np:
+        return reduce(np.asarray(x, dtype=np.float64), p, out=x if isinstance(x, np.ndarray) else None)
+    return x - xp.round(x * (1.0 / p)) * p
+
+
+def matmul(A, B, p: int, xp=np):
+    """A @ B mod p for residue arrays (..., M, K) and (..., K, N); broadcasting batch axes.
+
+    One product when K ((p+1)/2)^2 < 2^53; otherwise the right factor is split into two
+    limbs of s bits and the inner dimension into chunks, so that every product is exact."""
     K = A.shape[-1]
     h = (p + 1) // 2
     if K == 0:
         shape = np.broadcast_shapes(A.shape[:-2], B.shape[:-2]) + (A.shape[-2], B.shape[-1])
-        return np.zeros(shape)
+        return xp.zeros(shape)
     if K == 1:
-        C = A * B
-        return reduce(C, p, out=C)
+        return reduce_fresh(A * B, p, xp)
     if K * h * h < EXACT:
-        C = A @ B
-        return reduce(C, p, out=C)
+        return reduce_fresh(xp.matmul(A, B), p, xp)
     s = max(1, (int(h).bit_length() + 1) // 2)
     limb = float(1 << s)
-    B1 = np.floor(B / limb)
+    B1 = xp.floor(B / limb)
     B0 = B - B1 * limb
-    bound = h * max(limb, float(np.abs(B1).max()) if B1.size else 0.0)
+    bound = h * max(limb, h / limb + 1)  # |B0| < 2^s, |B1| <= h / 2^s + 1
     chunk = max(1, int((EXACT - 1) // bound))
     scale = float((1 << s) % p)
     out = None
     for c0 in range(0, K, chunk):
         a = A[..., c0:c0 + chunk]
-        lo = a @ B0[..., c0:c0 + chunk, :]
-        reduce(lo, p, out=lo)
-        hi = a @ B1[..., c0:c0 + chunk, :]
-        reduce(hi, p, out=hi)
-        hi *= scale
-        reduce(hi, p, out=hi)
-        lo += hi
-        out = lo if out is None else out + lo
-        reduce(out, p, out=out)
+        lo = reduce_fresh(xp.matmul(a, B0[..., c0:c0 + chunk, :]), p, xp)
+        hi = reduce_fresh(xp.matmul(a, B1[..., c0:c0 + chunk, :]), p, xp)
+        part = reduce_fresh(lo + reduce_fresh(hi * scale, p, xp), p, xp)
+        out = part if out is None else reduce_fresh(out + part, p, xp)
     return out
 
 
