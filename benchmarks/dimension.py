@@ -64,7 +64,7 @@ def main() -> None:
         res = nm.dimension(spec, numerical=False)
         ratio = f"{res.seconds / previous:.1f}" if previous else "-"
         print(f"{w:>5} {res.parameters:>8,} {res.ambient_dimension:>7,} {res.value:>7,} "
-              f"{str(res.certified):>9} {res.seconds:>8.1f} {ratio:>7}  {res.jacobian_shape[0]:,} x {res.columns:,}",
+              f"{res.certified!s:>9} {res.seconds:>8.1f} {ratio:>7}  {res.jacobian_shape[0]:,} x {res.columns:,}",
               flush=True)
         previous = res.seconds
         if w == TARGET_WIDTH:

@@ -97,3 +97,44 @@ def test_installed_command_runs():
     bad = subprocess.run([exe, "info", "lcn(filters=[3,2], strides=[2,1,1])"], capture_output=True, text=True,
                          timeout=300)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and bad.stderr.startswith("error:")
+
+
+PCNN = 'pcnn(filters=[2,2], strides=[1,1], activation="x^2")'
+
+
+def test_degree_json_fields():
+    res = run("degree", PCNN, "--json", "--seed", "1")
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["value"] == 4 and data["invariant"] == "degree" and data["seed"] == 1
+    for key in ["spec", "certified", "lower", "method", "seconds", "paths", "failed_paths",
+                "certified_count", "trace_test"]:
+        assert key in data
+    assert data["trace_test"]["passed"] is True
+
+
+def test_degree_table_and_filling():
+    res = run("degree", CUBIC)
+    assert res.exit_code == 0, res.output
+    assert "degree" in res.stdout and "filling" in res.stdout
+
+
+def test_fiber_json_fields():
+    res = run("fiber", CUBIC, "--json")
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["value"] == data["orbits"] == 1
+    for key in ["fiber_dimension", "symmetry_dimension", "orbits", "paths", "failed_paths"]:
+        assert key in data
+
+
+@pytest.mark.parametrize("args, words", [
+    (["degree", "linear(widths=[4,2"], "never closed"),
+    (["fiber", CUBIC, "--point", "[1,0"], "cannot read the point"),
+    (["fiber", CUBIC, "--point", "[1,0,-1,0]"], "linear networks only"),
+    (["fiber", "linear(widths=[3,2,3])", "--point", "[1,2,3]"], "coordinates"),
+])
+def test_degree_and_fiber_errors(args, words):
+    res = run(*args)
+    assert res.exit_code == 2
+    assert words in res.output

@@ -131,7 +131,7 @@ class GradedPoly:
         return tuple(sorted(self.terms))
 
     @classmethod
-    def variables(cls, n: int, dtype=jnp.float64) -> "GradedPoly":
+    def variables(cls, n: int, dtype=jnp.float64) -> GradedPoly:
         """The vector (x_1, ..., x_n) of input variables."""
         return cls(n, (n,), {1: jnp.eye(n, dtype=dtype)})
 

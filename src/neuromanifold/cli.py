@@ -49,7 +49,7 @@ def _errors():
         _fail("out of memory; try a smaller architecture", code=2)
     except typer.Exit:
         raise
-    except Exception as exc:  # noqa: BLE001 - never show a traceback to a user
+    except Exception as exc:
         if os.environ.get("NEUROMANIFOLD_DEBUG"):
             raise
         _fail(f"internal error ({type(exc).__name__}: {exc}); set NEUROMANIFOLD_DEBUG=1 for a traceback "
@@ -118,6 +118,81 @@ def dim(
             return
         for r in results:
             out.print(dimension_table(r))
+
+
+@app.command()
+def degree(
+    specs: list[str] = typer.Argument(..., metavar="SPEC...", help=SPEC_HELP),
+    seed: int = typer.Option(0, "--seed", help="random seed (part of every result)"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON instead of a table"),
+    force: bool = typer.Option(False, "--force", help="run even when the system looks too large"),
+    msolve: bool = typer.Option(False, "--msolve", help="also count by exact Groebner bases (msolve)"),
+):
+    """Degree of the neuromanifold: pseudo-witness set by monodromy, trace test, certified count."""
+    with _errors():
+        from .invariants.degree import degree as compute
+        from .report.tables import result_table
+
+        results = []
+        for spec in specs:
+            with _status(not as_json) as progress:
+                tick = (lambda loop, n: progress(f"monodromy loop {loop}: {n} points")) if progress else None
+                results.append(compute(spec, seed=seed, force=force, msolve=msolve, progress=tick))
+        if as_json:
+            _print_json([r.to_dict() for r in results])
+            return
+        for r in results:
+            out.print(result_table(r, [
+                ("dimension", "dimension"), ("ambient dim V", "ambient_dimension"),
+                ("certified count", "certified_count"), ("trace test", "trace_test"),
+                ("paths", "paths"), ("failed paths", "failed_paths"), ("loops", "loops"),
+                ("msolve", "msolve")]))
+
+
+@app.command()
+def fiber(
+    specs: list[str] = typer.Argument(..., metavar="SPEC...", help=SPEC_HELP),
+    point: str | None = typer.Option(None, "--point",
+                                     help='coefficient vector of f, e.g. "[1,0,0,0,1,0,0,0,0]" (linear: '
+                                          'the matrix row-major); default mu at random weights'),
+    seed: int = typer.Option(0, "--seed", help="random seed (part of every result)"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON instead of a table"),
+    force: bool = typer.Option(False, "--force", help="run even when the system looks too large"),
+):
+    """Generic fibre: dimension, known symmetries, number of symmetry orbits, real components."""
+    with _errors():
+        from .invariants.fiber import fiber as compute
+        from .report.tables import result_table
+
+        vector = _parse_point(point) if point is not None else None
+        results = []
+        for spec in specs:
+            with _status(not as_json):
+                results.append(compute(spec, seed=seed, point=vector, force=force))
+        if as_json:
+            _print_json([r.to_dict() for r in results])
+            return
+        for r in results:
+            out.print(result_table(r, [
+                ("fibre dimension", "fiber_dimension"), ("symmetry dimension", "symmetry_dimension"),
+                ("orbit dimension", "orbit_dimension"), ("components", "components"),
+                ("points on slice", "slice_points"), ("real components", "real_components"),
+                ("theorem says", "real_components_expected"), ("paths", "paths"),
+                ("failed paths", "failed_paths")]))
+
+
+def _parse_point(text: str):
+    import ast
+
+    from .errors import NeuromanifoldError
+
+    try:
+        value = ast.literal_eval(text)
+        vec = [float(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
+    except (ValueError, SyntaxError, TypeError) as exc:
+        raise NeuromanifoldError(f"cannot read the point {text!r}: give a list of numbers, e.g. "
+                                 f'--point "[1, 0, -1, 0]"') from exc
+    return vec
 
 
 def main():  # pragma: no cover - entry point

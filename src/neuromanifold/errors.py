@@ -19,7 +19,7 @@ class SpecError(NeuromanifoldError):
         self.index = index  # the list entry at fault, if any
         super().__init__(self.__str__())
 
-    def located(self, spec: str, position: int | None) -> "SpecError":
+    def located(self, spec: str, position: int | None) -> SpecError:
         """The same error, pointing into ``spec``."""
         err = type(self)(self.message, spec, position, self.keyword, self.index)
         return err

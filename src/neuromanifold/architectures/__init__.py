@@ -62,7 +62,19 @@ def parse(spec) -> Architecture:
 
 
 __all__ = [
-    "Architecture", "Parametrization", "SymmetryGroup", "FAMILIES", "parse",
-    "Linear", "MLP", "LCN", "PCNN", "Attention",
-    "linear", "mlp", "lcn", "pcnn", "attention",
+    "FAMILIES",
+    "LCN",
+    "MLP",
+    "PCNN",
+    "Architecture",
+    "Attention",
+    "Linear",
+    "Parametrization",
+    "SymmetryGroup",
+    "attention",
+    "lcn",
+    "linear",
+    "mlp",
+    "parse",
+    "pcnn",
 ]

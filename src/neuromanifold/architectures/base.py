@@ -128,11 +128,16 @@ class Architecture(ABC):
         (coordinates, length dim G, followed by the coefficients of the extra fibre fields)
         at the parameters ``P``; linear in ``xi``."""
 
+    def finite_symmetries(self) -> list:
+        """Generators of the known finite symmetries: functions P -> P (dicts of weight arrays)
+        with the same f_theta, e.g. permutations of hidden neurons.  Default: none."""
+        return []
+
     def notes(self) -> list[str]:
         """Remarks that ``info`` prints (conventions, normalisations)."""
         return []
 
-    def parametrization(self) -> "Parametrization":
+    def parametrization(self) -> Parametrization:
         cached = self.__dict__.get("_parametrization")
         if cached is None:
             cached = Parametrization(self)

@@ -295,6 +295,38 @@ class MLP(_Dense):
         finite = "permutations of hidden neurons" + (" and sign flips (odd activation)" if odd else "")
         return SymmetryGroup(0, "none known (activation is not a monomial)", finite)
 
+    def finite_symmetries(self) -> list:
+        """Adjacent transpositions of the neurons of each hidden layer, and sign flips of one
+        neuron when the activation is odd."""
+        act = self._activation
+        gens = []
+        odd = all(k % 2 == 1 for k in act.powers)
+        for layer in range(1, self.depth):
+            w = self.widths[layer]
+
+            def swap(P, layer=layer, j=0):
+                Q = dict(P)
+                perm = list(range(self.widths[layer]))
+                perm[j], perm[j + 1] = perm[j + 1], perm[j]
+                Q[f"W{layer}"] = P[f"W{layer}"][perm, :]
+                if self.bias:
+                    Q[f"b{layer}"] = P[f"b{layer}"][perm]
+                Q[f"W{layer + 1}"] = P[f"W{layer + 1}"][:, perm]
+                return Q
+
+            for j in range(w - 1):
+                gens.append(lambda P, layer=layer, j=j: swap(P, layer, j))
+            if odd:
+                def flip(P, layer=layer):
+                    Q = dict(P)
+                    Q[f"W{layer}"] = P[f"W{layer}"].at[0].multiply(-1)
+                    if self.bias:
+                        Q[f"b{layer}"] = P[f"b{layer}"].at[0].multiply(-1)
+                    Q[f"W{layer + 1}"] = P[f"W{layer + 1}"].at[:, 0].multiply(-1)
+                    return Q
+                gens.append(flip)
+        return gens
+
     def symmetry_action(self, P, xi, c):
         act = self._activation
         if act.degree == 1:

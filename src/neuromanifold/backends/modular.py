@@ -34,7 +34,7 @@ from . import primefield as pf
 # Primitives evaluated with NumPy on residues (pure data movement).
 _STRUCTURAL = {
     "reshape", "broadcast_in_dim", "transpose", "squeeze", "expand_dims", "slice", "concatenate",
-    "pad", "rev", "copy", "copy_p", "split", "select_n", "convert_element_type",
+    "pad", "rev", "copy", "copy_p", "split", "select_n", "convert_element_type", "stack",
 }
 # Pure data movement delegated to JAX itself (exact: no arithmetic on the values).
 _JAX_STRUCTURAL = {"gather", "scatter", "dynamic_slice", "dynamic_update_slice"}
@@ -271,6 +271,8 @@ def _structural(name, v, params, xp):
         return x[idx]
     if name == "concatenate":
         return xp.concatenate(list(v), axis=params["dimension"])
+    if name == "stack":
+        return xp.stack(list(v), axis=int(params["axis"]))
     if name == "pad":
         if xp is np:
             return _pad(np.asarray(x), float(np.asarray(v[1])), params["padding_config"])

@@ -97,3 +97,22 @@ def dimension_table(r) -> Table:
     for note in r.notes:
         table.add_row("note", note)
     return table
+
+
+def result_table(r, fields: list[tuple[str, str]]) -> Table:
+    """Two-column table of any result: its value and status, then the named fields."""
+    table = Table(title=Text(r.spec, style="bold"), box=box.ROUNDED, show_header=False, title_justify="left")
+    table.add_column("field", style="cyan", no_wrap=True)
+    table.add_column("value")
+    status = Text("certified", style="bold green") if r.certified else Text("not certified", style="bold red")
+    value = "none" if r.value is None else f"{r.value}"
+    table.add_row(r.invariant, Text.assemble((f"{value}  ", "bold"), status))
+    for label, name in fields:
+        v = getattr(r, name, None)
+        if v is not None:
+            table.add_row(label, _fmt(v) if not isinstance(v, (str, dict)) else str(v))
+    table.add_row("method", r.method)
+    table.add_row("seed / time", f"{r.seed} / {r.seconds:.2f} s")
+    for note in r.notes:
+        table.add_row("note", note)
+    return table

@@ -1,0 +1,139 @@
+"""Homotopy engine and degree benchmarks, side by side with PHCpack and Macaulay2.
+
+    python benchmarks/homotopy.py [--quick]
+
+Prints, for each problem, our time and count, the reference tool's time and
+count, and the ratio.  A disagreement of counts is printed loudly.  Tools that
+are not installed (Debian packages ``phcpack``, ``macaulay2``) are skipped
+with a message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+import neuromanifold as nm
+from neuromanifold.homotopy import System, solve
+
+
+def dense_system(n: int, d: int, seed: int = 0):
+    """F_i = sum_j A_ij z_j^d + (B z)_i^2 + c_i: Bezout number d^n, all solutions finite."""
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((n, n))
+    B = rng.standard_normal((n, n))
+    c = rng.standard_normal(n)
+
+    def F(z, p):
+        return A @ z ** d + (B @ z) ** 2 + c
+
+    text = []
+    for i in range(n):
+        terms = [f"{A[i, j]:+.17g}*z{j}^{d}" for j in range(n)]
+        lin = "+".join(f"({B[i, j]:+.17g})*z{j}" for j in range(n))
+        terms.append(f"+({lin})^2")
+        terms.append(f"{c[i]:+.17g}")
+        text.append("".join(terms) + ";")
+    return System(F, n, 0, f"dense n={n} d={d}"), text
+
+
+def run_phc(polys: list[str], n: int, timeout: float) -> tuple[float | None, int | None]:
+    if shutil.which("phc") is None:
+        return None, None
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = os.path.join(tmp, "in"), os.path.join(tmp, "out")
+        with open(src, "w") as fh:
+            fh.write(f"{n}\n" + "\n".join(polys) + "\n")
+        t0 = time.perf_counter()
+        try:
+            subprocess.run(["phc", "-b", src, dst], capture_output=True, timeout=timeout, cwd=tmp)
+        except subprocess.TimeoutExpired:
+            return float("inf"), None
+        seconds = time.perf_counter() - t0
+        text = open(dst).read() if os.path.exists(dst) else ""
+    m = re.findall(r"Number of regular solutions\s*:\s*(\d+)", text)
+    return seconds, int(m[-1]) if m else None
+
+
+def run_m2_degree(spec: str, timeout: float) -> tuple[float | None, int | None]:
+    if shutil.which("M2") is None:
+        return None, None
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
+    from test_degree import _m2_degree  # the independent SymPy + Macaulay2 formulation
+
+    t0 = time.perf_counter()
+    try:
+        value = _m2_degree(spec)
+    except subprocess.TimeoutExpired:
+        return float("inf"), None
+    return time.perf_counter() - t0, value
+
+
+def line(problem, ours_t, ours_n, tool, their_t, their_n):
+    if their_t is None:
+        return f"| {problem} | {ours_t:.2f} s | {ours_n} | {tool}: not installed | | |"
+    ratio = their_t / ours_t if ours_t else float("nan")
+    agree = "" if their_n == ours_n else "  **DISAGREE**"
+    if agree:
+        print(f"!!! {problem}: ours {ours_n}, {tool} {their_n}", file=sys.stderr)
+    return f"| {problem} | {ours_t:.2f} s | {ours_n} | {tool} | {their_t:.2f} s | {their_n}{agree} | {ratio:.2f}x |"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="smaller problems")
+    ap.add_argument("--timeout", type=float, default=600)
+    args = ap.parse_args()
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}, neuromanifold {nm.__version__}, {time.strftime('%Y-%m-%d')}")
+    rows = ["| problem | ours | our count | tool | tool time | tool count | speed-up |",
+            "|---|---|---|---|---|---|---|"]
+
+    # 1. throughput: a total-degree homotopy with d^n paths
+    for n, d in ([(2, 10), (4, 4)] if args.quick else [(2, 10), (4, 4), (4, 10)]):
+        S, polys = dense_system(n, d)
+        t0 = time.perf_counter()
+        r = solve(S)
+        t = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        r2 = solve(S)                                   # warm: compiled kernels cached
+        t_warm = time.perf_counter() - t1
+        print(f"dense n={n} d={d}: {r.paths} paths, {r.count} regular, {r.failed} failed, "
+              f"{t:.1f} s cold, {t_warm:.1f} s warm = {r.paths / t_warm:,.0f} paths/s warm")
+        their_t, their_n = run_phc(polys, n, args.timeout)
+        rows.append(line(f"total degree, n={n}, d={d} ({d ** n} paths)", t, r2.count, "PHCpack phc -b",
+                         their_t, their_n))
+
+    # 2. degrees of neuromanifolds
+    specs = ['pcnn(filters=[2,2], strides=[1,1], activation="x^2")',
+             'pcnn(filters=[2,2], strides=[2,1], activation="x^3")',
+             "linear(widths=[4,2,3])"]
+    if not args.quick:
+        specs += ["linear(widths=[4,2,4])", 'pcnn(filters=[3,3], strides=[1,1], activation="x^2")']
+    for spec in specs:
+        t0 = time.perf_counter()
+        res = nm.degree(spec)
+        t = time.perf_counter() - t0
+        print(f"degree {spec}: {res.value} ({'certified' if res.certified else 'not certified'}), "
+              f"{res.paths} paths, {t:.1f} s")
+        if nm.parse(spec).family == "linear":
+            rows.append(f"| degree {spec} | {t:.2f} s | {res.value} | Macaulay2 | (not run: linear maps "
+                        f"are not written for M2 here) | | |")
+            continue
+        their_t, their_n = run_m2_degree(spec, args.timeout)
+        rows.append(line(f"degree {spec}", t, res.value, "Macaulay2 ker + degree", their_t, their_n))
+    print()
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()

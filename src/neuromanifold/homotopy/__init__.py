@@ -1,0 +1,26 @@
+"""Layer 3: the numerical algebraic geometry engine.
+
+One entry point per task: :func:`track` (parameter homotopy), :func:`solve`
+(total-degree homotopy), :func:`monodromy_solve`, :func:`certify` (Krawczyk);
+systems are :class:`System` objects wrapping JAX functions F(z, p).
+"""
+
+from .certify import CertifyResult, certify
+from .monodromy import MonodromyResult, monodromy_solve
+from .system import System
+from .total_degree import SolveResult, solve
+from .tracker import STATUS, TrackOptions, TrackResult, track
+
+__all__ = [
+           "STATUS",
+           "CertifyResult",
+           "MonodromyResult",
+           "SolveResult",
+           "System",
+           "TrackOptions",
+           "TrackResult",
+           "certify",
+           "monodromy_solve",
+           "solve",
+           "track",
+]

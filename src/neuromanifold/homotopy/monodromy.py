@@ -1,0 +1,136 @@
+"""Monodromy solving: all solutions of F(z; p0) = 0 from one.
+
+Over an irreducible family (the incidence variety {(z, p): F(z; p) = 0} has
+one component dominating parameter space) the monodromy group acts
+transitively on the solutions at a generic p0.  Tracking the known solutions
+around random triangle loops p0 -> p1 -> p2 -> p0 (p1, p2 random complex)
+permutes them and so reveals new ones.  We stop when ``stall_loops`` loops in
+a row find nothing new, when the ``target`` count is reached, or when the
+``complete`` callback (e.g. a trace test) says the set is complete.
+
+A seed is any pair (z0, p0) with F(z0; p0) = 0; :func:`seed_by_offset` makes
+one for systems with a constant offset parameter, F(z; p) = G(z) - p.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import NeuromanifoldError
+from .dedup import match, unique
+from .system import as_system
+from .tracker import TrackOptions, track
+
+
+@dataclass
+class MonodromyResult:
+    """Solutions at the base parameters p0 found by monodromy loops."""
+
+    solutions: np.ndarray
+    parameters: np.ndarray
+    loops: int
+    paths: int                 # paths tracked in all loops (edges counted separately)
+    failed_paths: int          # paths that failed on some edge (their loop was lost, not the base)
+    jumped_paths: int
+    stopped: str               # "stalled", "target", "complete", "max_loops"
+    history: list = field(default_factory=list)   # solution count after each loop
+    rtol: float = 1e-8
+    seconds: float = 0.0
+    seed: int = 0
+
+    @property
+    def count(self) -> int:
+        return len(self.solutions)
+
+    def summary(self) -> str:
+        return (f"{self.count} solutions after {self.loops} loops ({self.stopped}); {self.paths} paths "
+                f"tracked, {self.failed_paths} failed; {self.seconds:.2f} s")
+
+
+def _first_of_classes(K: np.ndarray, rtol: float) -> np.ndarray:
+    _, labels = unique(K, rtol)
+    return np.array([np.flatnonzero(labels == c)[0] for c in range(labels.max() + 1)], dtype=int)
+
+
+def seed_by_offset(G: Callable, z0, m_extra: int = 0):
+    """For F(z; p) = G(z) - p: the seed (z0, p0 = G(z0))."""
+    z0 = np.asarray(z0, complex)
+    return z0, np.asarray(G(z0), complex)
+
+
+def _random_parameters(rng: np.random.Generator, p0: np.ndarray) -> np.ndarray:
+    scale = max(float(np.linalg.norm(p0)) / np.sqrt(max(len(p0), 1)), 1e-3)
+    return scale * (rng.standard_normal(p0.shape) + 1j * rng.standard_normal(p0.shape)) / np.sqrt(2)
+
+
+def monodromy_solve(F, seed_solutions, p0, *, target: int | None = None, stall_loops: int = 5,
+                    max_loops: int = 500, complete: Callable | None = None, rtol: float = 1e-8,
+                    seed: int = 0, options: TrackOptions | None = None,
+                    random_parameters: Callable | None = None, key: Callable | None = None,
+                    progress: Callable | None = None) -> MonodromyResult:
+    """All solutions of F(z; p0) = 0 reachable by monodromy from the given ones.
+
+    ``random_parameters(rng)`` draws loop vertices (default: a random complex
+    vector with entries of the size of those of p0, independent of p0); ``complete(solutions)`` may end the
+    run early (a trace test); ``progress(loop, count)`` is called after each
+    loop.  ``key(Z)`` maps solutions to the points that decide sameness (default: the
+    solutions themselves; e.g. their images under a map, to find one solution per image point).
+    """
+    key = key or (lambda Z: Z)
+    system = as_system(F)
+    t0 = time.perf_counter()
+    rng = np.random.default_rng([seed, 11])
+    p0 = np.asarray(p0, complex).reshape(system.m)
+    if system.m == 0:
+        raise NeuromanifoldError("monodromy needs parameters to loop around: the system has none "
+                                 "(add an offset parameter, F(z) - p, and start from p0 = F(z0))")
+    S = np.atleast_2d(np.asarray(seed_solutions, complex))
+    resid = np.linalg.norm(system.evaluate(S, p0), axis=1) / (1 + np.linalg.norm(S, axis=1))
+    if np.any(resid > 1e-6):
+        raise NeuromanifoldError(f"the seed is not a solution at p0: residual {resid.max():.2e}; "
+                                 f"choose p0 so that F(z0; p0) = 0")
+    S = system.newton(S, p0, 2)
+    S = S[_first_of_classes(key(S), rtol)]
+    draw = random_parameters or (lambda g: _random_parameters(g, p0))
+    loops = paths = failed = jumped = stall = 0
+    history = []
+    stopped = "max_loops"
+    while loops < max_loops:
+        if target is not None and len(S) >= target:
+            stopped = "target"
+            break
+        if complete is not None and complete(S):
+            stopped = "complete"
+            break
+        p1, p2 = draw(rng), draw(rng)
+        Z = S
+        alive = np.ones(len(S), bool)
+        for a, b in ((p0, p1), (p1, p2), (p2, p0)):
+            r = track(system, Z, a, b, path="linear", options=options, seed=seed + loops)
+            paths += r.paths
+            ok = r.success
+            jumped += int(np.sum(r.status == 6))
+            alive &= ok
+            Z = np.where(ok[:, None], r.solutions, Z)
+        failed += int(np.sum(~alive))
+        ends = Z[alive]
+        loops += 1
+        new = ends[match(key(S), key(ends), rtol) < 0] if len(ends) else ends
+        if len(new):
+            new = new[_first_of_classes(key(new), rtol)]
+            S = np.concatenate([S, new])
+            stall = 0
+        else:
+            stall += 1
+        history.append(len(S))
+        if progress is not None:
+            progress(loops, len(S))
+        if stall >= stall_loops:
+            stopped = "stalled"
+            break
+    return MonodromyResult(S, p0, loops, paths, failed, jumped, stopped, history, rtol,
+                           time.perf_counter() - t0, seed)

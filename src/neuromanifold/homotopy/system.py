@@ -1,0 +1,115 @@
+"""Square parametrised polynomial systems F(z; p) = 0, z in C^n, p in C^m.
+
+A system is a JAX function ``F(z, p) -> C^n`` (complex128), the same kind of
+forward pass the architectures already have: no symbolic expansion.  Its
+Jacobian in z and its derivative along a parameter direction come from JAX
+autodiff (``jax.jacfwd``, ``jax.jvp``).  Systems without parameters take
+``m = 0`` and ignore ``p``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ..errors import NeuromanifoldError
+
+
+@dataclass(eq=False)
+class System:
+    """F(z; p) = 0 with ``n`` unknowns, ``n`` equations and ``m`` parameters.
+
+    ``F`` maps a complex vector z (n,) and parameters p (m,) to n values; it
+    must be polynomial in z (the tracker assumes a smooth solution path and the
+    certifier evaluates it in ball arithmetic) and is usually polynomial in p.
+    """
+
+    F: Callable
+    n: int
+    m: int = 0
+    name: str = "system"
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        z = jnp.zeros(self.n, jnp.complex128)
+        p = jnp.zeros(self.m, jnp.complex128)
+        try:
+            out = jax.eval_shape(self.F, z, p)
+        except Exception as exc:
+            raise NeuromanifoldError(
+                f"the system {self.name!r} cannot be evaluated at z in C^{self.n}, p in C^{self.m}: "
+                f"{exc}; F must take (z, p) and return an array of {self.n} values") from exc
+        if tuple(out.shape) != (self.n,):
+            raise NeuromanifoldError(
+                f"the system {self.name!r} is not square: F(z, p) has shape {tuple(out.shape)} for "
+                f"{self.n} unknowns; give exactly {self.n} equations (randomise an overdetermined "
+                f"system: take n random linear combinations of its equations)")
+
+    # -- kernels, single point (vmapped by the tracker) ---------------------------------
+    def value(self, z, p):
+        return jnp.asarray(self.F(z, p), jnp.complex128)
+
+    def jac_z(self, z, p):
+        return jax.jacfwd(self.value, argnums=0, holomorphic=True)(z, p)
+
+    def dir_p(self, z, p, dp):
+        """d/ds F(z, p + s dp) at s = 0."""
+        return jax.jvp(lambda q: self.value(z, q), (p,), (dp,))[1]
+
+    # -- batched helpers on the host ------------------------------------------------------
+    def compiled(self, key: str, make: Callable) -> Callable:
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    def _batched(self, key: str, kernel: Callable, Z, p) -> np.ndarray:
+        """kernel at each row of Z, rows padded to a power of two (few compiled shapes)."""
+        fn = self.compiled(key, lambda: jax.jit(jax.vmap(kernel, in_axes=(0, None))))
+        Z = np.asarray(Z, np.complex128).reshape(-1, self.n)
+        k = len(Z)
+        size = 8
+        while size < k:
+            size *= 2
+        padded = np.concatenate([Z, np.zeros((size - k, self.n), np.complex128)]) if size > k else Z
+        out = fn(jnp.asarray(padded), jnp.asarray(p, jnp.complex128).reshape(self.m))
+        return np.asarray(out)[:k]
+
+    def evaluate(self, Z, p) -> np.ndarray:
+        """F at each row of Z (k, n) at parameters p."""
+        return self._batched("F", self.value, Z, p)
+
+    def jacobians(self, Z, p) -> np.ndarray:
+        """dF/dz at each row of Z: shape (k, n, n)."""
+        return self._batched("J", self.jac_z, Z, p)
+
+    def newton(self, Z, p, iterations: int = 3) -> np.ndarray:
+        """A few Newton steps on each row of Z (no safeguards: for polishing end points)."""
+        def polish(z, q):
+            def body(_, w):
+                return w - jnp.linalg.solve(self.jac_z(w, q), self.value(w, q))
+            return jax.lax.fori_loop(0, iterations, body, z)
+
+        return self._batched(f"newton{iterations}", polish, Z, p)
+
+    def is_real(self, rng: np.random.Generator | None = None) -> bool:
+        """True when F has real coefficients: F(conj z; conj p) = conj F(z; p) at a random point."""
+        rng = rng or np.random.default_rng(12345)
+        z = rng.standard_normal(self.n) + 1j * rng.standard_normal(self.n)
+        p = rng.standard_normal(self.m) + 1j * rng.standard_normal(self.m)
+        a = self.evaluate(np.conj(z)[None], np.conj(p))[0]
+        b = np.conj(self.evaluate(z[None], p)[0])
+        return bool(np.allclose(a, b, rtol=1e-10, atol=1e-12 * (1 + np.abs(b).max())))
+
+
+def as_system(F, n: int | None = None, m: int | None = None, name: str = "system") -> System:
+    """Accept a System or a function (n and m then required)."""
+    if isinstance(F, System):
+        return F
+    if n is None:
+        raise NeuromanifoldError("give the number of unknowns n for a system passed as a function "
+                                 "(or wrap it: System(F, n, m))")
+    return System(F, int(n), int(m or 0), name)

@@ -1,0 +1,328 @@
+"""The generic fibre mu^-1(f) of a neuromanifold: dimension, symmetry orbits, real components.
+
+* ``fiber_dimension`` = N - dim M (fibre-dimension theorem).
+* ``orbits``: the number of orbits of the known symmetry group in a generic
+  complex fibre, when the known continuous symmetries account for its whole
+  dimension.  The fibre of f0 = mu(theta0) is cut by the generic affine slice
+  of the pseudo-witness set (:mod:`.witness`); its points on the slice are
+  found by monodromy (transitive on all solutions of the witness system).
+  Irreducible components: moving the slice (its offset theta_c) around loops
+  with b fixed permutes the points of each component among themselves, and
+  transitively (the incidence of a component with its parallel slices is
+  irreducible), so the classes of the permutations seen are the components.
+  Components that a known finite symmetry sigma maps to each other are one
+  orbit: sigma(w) of a witness point w lies on sigma(C), found by the
+  homotopy membership test (move the slice to one through sigma(w), see
+  which tracked point lands on it).  orbits = 1: identifiable up to the
+  known symmetries.
+* ``real_components`` (``linear``): real fibre points are sampled by
+  Gauss--Newton projection from random real weights, and two samples are
+  joined when the projected segment between them moves continuously; the
+  union-find classes are the path components seen.  Theorem (linear
+  networks, rank f = r = min widths): 2^b components, b = #{0 < i < L :
+  d_i = r}; connected when rank f < r.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ..architectures import parse
+from ..errors import NeuromanifoldError, TooLargeError
+from ..homotopy.dedup import match
+from ..homotopy.monodromy import monodromy_solve
+from ..homotopy.system import System
+from ..homotopy.tracker import track
+from ..results import Result
+from .dimension import dimension as compute_dimension
+from .witness import ImageSlice
+
+MAX_UNKNOWNS = 40
+
+
+@dataclass
+class FiberResult(Result):
+    fiber_dimension: int = 0
+    symmetry_dimension: int = 0
+    orbit_dimension: int | None = None
+    symmetry: dict = field(default_factory=dict)
+    orbits: int | None = None
+    components: int | None = None
+    slice_points: int | None = None
+    real_components: int | None = None
+    real_components_expected: int | None = None
+    real_samples: int = 0
+    paths: int = 0
+    failed_paths: int = 0
+
+
+def _slice_system(ws: ImageSlice, b: np.ndarray) -> System:
+    """G(lambda; theta_c) = A f(theta_c + S lambda)(X) - b with the slice offset as parameter."""
+    A, S, X = jnp.asarray(ws.A), jnp.asarray(ws.S), jnp.asarray(ws.X)
+    c, bj = jnp.asarray(ws.c), jnp.asarray(b)
+    f = ws.param.f
+
+    def G(lam, thc):
+        v = jax.vmap(f, in_axes=(None, 0, None))(thc + S @ lam, X, c).reshape(-1)
+        return A @ v - bj
+
+    return System(G, ws.k, ws.param.n_params, "moving-slice system")
+
+
+def _components(ws: ImageSlice, pts: np.ndarray, b0, seed: int, stall: int = 8, max_loops: int = 60):
+    """Union-find classes of the slice points under slice-moving monodromy."""
+    sysm = _slice_system(ws, b0)
+    th0 = ws.theta_c
+    rng = np.random.default_rng([seed, 71])
+    parent = list(range(len(pts)))
+
+    def find(a):
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    quiet = loops = paths = failed = 0
+    while quiet < stall and loops < max_loops and len(set(find(a) for a in range(len(pts)))) > 1:
+        # loop vertices: random offsets independent of th0 (large loops meet the branch points)
+        q1 = 2.0 * (rng.standard_normal(th0.shape) + 1j * rng.standard_normal(th0.shape)) / np.sqrt(2)
+        q2 = 2.0 * (rng.standard_normal(th0.shape) + 1j * rng.standard_normal(th0.shape)) / np.sqrt(2)
+        Z, alive = pts, np.ones(len(pts), bool)
+        for a, b in ((th0, q1), (q1, q2), (q2, th0)):
+            r = track(sysm, Z, a, b, path="linear", seed=seed + loops)
+            paths += r.paths
+            alive &= r.success
+            Z = np.where(r.success[:, None], r.solutions, Z)
+        failed += int(np.sum(~alive))
+        loops += 1
+        target = match(pts, Z, 1e-6)
+        merged = False
+        for i in np.flatnonzero(alive & (target >= 0)):
+            ri, rj = find(i), find(int(target[i]))
+            if ri != rj:
+                parent[max(ri, rj)] = min(ri, rj)
+                merged = True
+        quiet = 0 if merged else quiet + 1
+    roots = [find(a) for a in range(len(pts))]
+    _, labels = np.unique(roots, return_inverse=True)
+    return labels, paths, failed, sysm
+
+
+def _merge_by_finite_symmetries(ws: ImageSlice, pts, labels, sysm: System, seed: int):
+    """Merge components mapped to each other by the known finite symmetries (membership test)."""
+    gens = ws.param.arch.finite_symmetries()
+    n_comp = int(labels.max()) + 1
+    parent = list(range(n_comp))
+
+    def find(a):
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    paths = 0
+    S = ws.S
+    for comp in range(n_comp):
+        w = pts[np.flatnonzero(labels == comp)[0]]
+        theta = ws.theta_c + S @ w
+        P = ws.param.unflatten(jnp.asarray(theta))
+        for g in gens:
+            moved = np.asarray(ws.param.flatten(g(P)))
+            # slice through sigma(w): offset = sigma(theta), where lambda = 0
+            r = track(sysm, pts, ws.theta_c, moved, seed=seed)
+            paths += r.paths
+            hit = np.flatnonzero(r.success & (np.abs(r.solutions).max(axis=1) < 1e-6 * (1 + np.abs(moved).max())))
+            if hit.size:
+                a, b = find(comp), find(int(labels[hit[0]]))
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+    return len(set(find(a) for a in range(n_comp))), paths
+
+
+# -- real components for linear networks -------------------------------------------------------
+
+
+class _RealFibre:
+    """Real points of mu^-1(f) (coefficient form) and walks inside it (jitted kernels)."""
+
+    def __init__(self, param, f_target: np.ndarray):
+        fn = param.coefficient_function()
+        c = param.constants_array()
+        coef = lambda th: fn(th, c)
+        jac = jax.jacfwd(coef)
+        f = jnp.asarray(np.asarray(f_target, float))
+        self.f = np.asarray(f_target, float)
+        self.fscale = 1.0 + np.linalg.norm(self.f)
+
+        def gauss_newton(th, iters):
+            def body(_, t):
+                J = jac(t)
+                d = jnp.linalg.pinv(J, rtol=1e-10) @ (coef(t) - f)
+                return t - d
+            th = jax.lax.fori_loop(0, iters, body, th)
+            return th, jnp.linalg.norm(coef(th) - f)
+
+        def tangent(th, b):
+            J = jac(th)
+            gap = b - th
+            return gap - jnp.linalg.pinv(J, rtol=1e-10) @ (J @ gap)
+
+        self._gn = jax.jit(gauss_newton, static_argnums=1)
+        self._tangent = jax.jit(tangent)
+
+    def project(self, th, iters: int = 30):
+        """Gauss--Newton (minimum-norm steps) onto mu(theta) = f; (point, converged)."""
+        th, r = self._gn(jnp.asarray(th), iters)
+        th = np.asarray(th)
+        return th, bool(np.isfinite(float(r)) and float(r) < 1e-9 * self.fscale)
+
+    def joined(self, a: np.ndarray, b: np.ndarray, max_iter: int = 3000) -> bool:
+        """Walk inside the fibre from a towards b: steps along the projection of b - theta onto
+        the tangent space ker J(theta), each corrected back onto the fibre by Gauss--Newton and
+        accepted only when the correction is below 1% of the step (so the walk follows a path in
+        the fibre and never changes component).  Joined when it arrives."""
+        th = a
+        scale = 1.0 + np.linalg.norm(b)
+        best = np.linalg.norm(b - th)
+        stuck = 0
+        for _ in range(max_iter):
+            if np.linalg.norm(b - th) < 1e-7 * scale:
+                return True
+            d = np.asarray(self._tangent(jnp.asarray(th), jnp.asarray(b)))
+            nd = np.linalg.norm(d)
+            if nd < 1e-9 * scale:
+                return False
+            h = min(1.0, 0.02 * (1.0 + np.linalg.norm(th)) / nd)
+            for _ in range(30):
+                guess = th + h * d
+                nxt, ok = self.project(guess, 4)
+                if ok and np.linalg.norm(nxt - guess) <= 0.01 * h * nd:
+                    break
+                h *= 0.5
+            else:
+                return False
+            th = nxt
+            new = np.linalg.norm(b - th)
+            stuck = stuck + 1 if new > best * (1 - 1e-3) else 0
+            best = min(best, new)
+            if stuck > 100:
+                return False
+        return False
+
+
+def _real_components(param, f_target: np.ndarray, seed: int, samples: int = 16):
+    fibre = _RealFibre(param, f_target)
+    rng = np.random.default_rng([seed, 83])
+    pts = []
+    tries = 0
+    while len(pts) < samples and tries < 20 * samples:
+        tries += 1
+        th, ok = fibre.project(param.random_params(rng) * 2.0)
+        if ok:
+            pts.append(th)
+    parent = list(range(len(pts)))
+
+    def find(a):
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for a in range(len(pts)):
+        for b in range(a + 1, len(pts)):
+            if find(a) != find(b) and (fibre.joined(pts[a], pts[b]) or fibre.joined(pts[b], pts[a])):
+                parent[find(b)] = find(a)
+    return len(set(find(a) for a in range(len(pts)))), len(pts)
+
+
+def _expected_linear_components(widths, rank: int) -> int:
+    r = min(widths)
+    if rank < r:
+        return 1
+    b = sum(1 for d in widths[1:-1] if d == r)
+    return 2 ** b
+
+
+def fiber(arch, seed: int = 0, *, point=None, real_samples: int = 16, force: bool = False,
+          dimension_result=None) -> FiberResult:
+    """Generic fibre of ``arch``: dimension, symmetry orbits and, for ``linear``, real components
+    of the fibre of ``point`` (a coefficient vector; default mu at random real weights)."""
+    arch = parse(arch) if isinstance(arch, str) else arch
+    t0 = time.perf_counter()
+    param = arch.parametrization()
+    f_target = rank = None
+    if arch.family == "linear":
+        rng = np.random.default_rng([seed, 89])
+        if point is None:
+            f_target = np.asarray(param.coefficients(param.random_params(rng)))
+        else:
+            f_target = np.asarray(point, dtype=float).reshape(-1)
+            if f_target.size != param.ambient_dimension:
+                raise NeuromanifoldError(
+                    f"the point has {f_target.size} coordinates; {arch} lives in a space of dimension "
+                    f"{param.ambient_dimension} (a {arch.widths[-1]}x{arch.widths[0]} matrix, row-major)")
+        mat = f_target.reshape(arch.widths[-1], arch.widths[0])
+        rank = int(np.linalg.matrix_rank(mat, tol=1e-9 * max(1.0, np.abs(mat).max())))
+        if rank > min(arch.widths):
+            raise NeuromanifoldError(f"the point has rank {rank} > {min(arch.widths)}: it is not in "
+                                     f"the neuromanifold of {arch}, so its fibre is empty")
+    elif point is not None:
+        raise NeuromanifoldError(f"--point is used for the real components of linear networks only; "
+                                 f"{arch.family} fibres are computed at a random point")
+    dim = dimension_result or compute_dimension(arch, seed=seed)
+    k, N = int(dim.value), param.n_params
+    fdim = N - k
+    group = param.symmetry
+    orbit = dim.orbit_dimension
+    if orbit is None:
+        tangents = np.asarray(param.symmetry_tangents(param.random_params(np.random.default_rng(seed))))
+        orbit = int(np.linalg.matrix_rank(tangents)) if tangents.size else 0
+    notes = []
+    if not dim.certified:
+        notes.append(f"the dimension is not certified ({dim.lower} <= dim <= {dim.upper})")
+    orbits = components = slice_points = None
+    paths = failed = 0
+    if orbit < fdim:
+        notes.append(f"the known symmetries have {orbit}-dimensional orbits in a {fdim}-dimensional "
+                     f"fibre: the fibre holds a {fdim - orbit}-dimensional family of orbits, not finitely "
+                     f"many")
+    elif k > MAX_UNKNOWNS and not force:
+        raise TooLargeError(f"the fibre computation of {arch} has {k} unknowns (> {MAX_UNKNOWNS}); "
+                            f"pass force=True (--force)", {"unknowns": k})
+    else:
+        ws = ImageSlice(param, k, seed)
+        rng = np.random.default_rng([seed, 41])
+        lam0, b0 = ws.seed_point(rng)
+        mono = monodromy_solve(ws.system, lam0[None], b0, seed=seed, rtol=1e-8)
+        paths, failed = mono.paths, mono.failed_paths
+        images = ws.images(mono.solutions)
+        im0 = ws.images(lam0[None])
+        same = match(im0, images, 1e-6) == 0
+        pts = mono.solutions[same]
+        slice_points = len(pts)
+        labels, p2, f2, sysm = _components(ws, pts, b0, seed)
+        components = int(labels.max()) + 1
+        orbits, p3 = _merge_by_finite_symmetries(ws, pts, labels, sysm, seed)
+        paths, failed = paths + p2 + p3, failed + f2
+    real = expected = None
+    nsamples = 0
+    if f_target is not None:
+        real, nsamples = _real_components(param, f_target, seed, real_samples)
+        expected = _expected_linear_components(list(arch.widths), rank)
+        if real != expected:
+            notes.append(f"sampling found {real} real components, the theorem says {expected}")
+    value = orbits
+    certified = bool(dim.certified and orbits is not None and failed == 0)
+    return FiberResult(
+        spec=str(arch), invariant="fiber", value=value, certified=certified,
+        method="fibre points on a generic slice by monodromy; components by slice-moving monodromy; "
+               "finite symmetries by homotopy membership tests",
+        seconds=time.perf_counter() - t0, seed=seed, notes=notes, fiber_dimension=fdim,
+        symmetry_dimension=group.dimension, orbit_dimension=orbit, symmetry=group.to_dict(),
+        orbits=orbits, components=components, slice_points=slice_points, real_components=real,
+        real_components_expected=expected, real_samples=nsamples, paths=paths, failed_paths=failed)

@@ -1,0 +1,123 @@
+"""Pseudo-witness sets of a neuromanifold (Hauenstein--Sommese, "Witness sets of projections").
+
+M is the closure of mu(C^N), of dimension k.  Restrict the parameters to a
+generic affine k-slice theta = theta_c + S lambda (lambda in C^k): the
+restricted map is still dominant onto M.  Coordinates on V: the values of
+f at ``len(basis)`` generic points (an isomorphism of V onto its image, as
+the evaluation matrix of generic points is invertible).  A generic affine
+L = {v : A v = b} of codimension k in these coordinates gives the square
+system
+
+    G(lambda; b) = A f_{theta_c + S lambda}(X) - b = 0,      lambda in C^k,
+
+whose solutions map onto the deg M points of M ∩ L, each hit by the same
+number e of lambdas (the points of a generic fibre on the slice).  G(.; b)
+is the fibre of a dominant map C^k -> C^k, so monodromy in b alone is
+transitive on its solutions; the points of M ∩ L move with b in a parallel
+pencil, so their sum is affine-linear in b (the trace test).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ..architectures.base import Parametrization
+from ..backends import primefield as pf
+from ..homotopy.system import System
+
+
+def _cnormal(rng, *shape):
+    return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / np.sqrt(2)
+
+
+@dataclass(eq=False)
+class ImageSlice:
+    """The square system G(lambda; b) of a parametrisation cut to dimension k."""
+
+    param: Parametrization
+    k: int
+    seed: int = 0
+
+    def __post_init__(self):
+        rng = np.random.default_rng([self.seed, 31])
+        N = self.param.n_params
+        self.points = len(self.param.basis)
+        self.theta_c = _cnormal(rng, N)
+        self.S = _cnormal(rng, N, self.k) / np.sqrt(self.k)
+        self.X = _cnormal(rng, self.points, self.param.n_vars)
+        rows = self.points * self.param.n_outputs
+        A = _cnormal(rng, self.k, rows)
+        self.A = A / np.linalg.norm(A, axis=1, keepdims=True)
+        self.c = np.asarray([float(c) for c in self.param.constants], dtype=complex)
+
+    def theta(self, lam):
+        return jnp.asarray(self.theta_c) + jnp.asarray(self.S) @ lam
+
+    def image(self, lam):
+        """Coordinates of f_theta(lambda) in V: its values at the points X, flattened."""
+        values = jax.vmap(self.param.f, in_axes=(None, 0, None))(self.theta(lam), jnp.asarray(self.X),
+                                                                jnp.asarray(self.c))
+        return values.reshape(-1)
+
+    @cached_property
+    def system(self) -> System:
+        A = jnp.asarray(self.A)
+
+        def G(lam, b):
+            return A @ self.image(lam) - b
+
+        return System(G, self.k, self.k, f"pseudo-witness system of {self.param.arch}")
+
+    @cached_property
+    def _images(self):
+        return jax.jit(jax.vmap(self.image))
+
+    def images(self, L: np.ndarray) -> np.ndarray:
+        L = np.asarray(L, complex).reshape(-1, self.k)
+        size = 8
+        while size < len(L):
+            size *= 2
+        pad = np.concatenate([L, np.zeros((size - len(L), self.k), complex)])
+        return np.asarray(self._images(jnp.asarray(pad)))[:len(L)]
+
+    def seed_point(self, rng: np.random.Generator):
+        lam0 = _cnormal(rng, self.k)
+        return lam0, self.A @ self.images(lam0[None])[0]
+
+    # -- exact version for msolve ------------------------------------------------------
+    def modular_systems(self, prime: int, rng: np.random.Generator):
+        """(witness polynomials, fibre polynomials, variables) over F_p at random integer data:
+        the witness system A f(theta_c + S l)(X) = b and the fibre system f(...)(X) = f(...)(X) at
+        l0, with every number a random residue."""
+        from ..backends.msolve import expand
+
+        N, k, P = self.param.n_params, self.k, self.points
+        thc = rng.integers(0, prime, N)
+        S = rng.integers(0, prime, (N, k))
+        X = rng.integers(0, prime, (P, self.param.n_vars))
+        A = rng.integers(0, prime, (k, P * self.param.n_outputs))
+        c = np.array([pf.residue(q, prime) for q in self.param.constants], dtype=np.int64)
+        lam0 = rng.integers(0, prime, k)
+        f = self.param.f
+
+        def image(lam, thc, S, X, c):
+            return jax.vmap(f, in_axes=(None, 0, None))(thc + S @ lam, X, c).reshape(-1)
+
+        ex = [jnp.zeros(k), jnp.zeros(N), jnp.zeros((N, k)), jnp.zeros((P, self.param.n_vars)),
+              jnp.zeros(len(c))]
+        polys, names = expand(image, ex, [thc, S, X, c], k, prime)
+        v0 = np.array([int(poly(*[int(v) for v in lam0])) for poly in polys], dtype=object)
+        witness = []
+        for i in range(k):
+            poly = polys[0] * 0
+            for j in range(len(polys)):
+                if A[i, j]:
+                    poly = poly + int(A[i, j]) * polys[j]
+            witness.append(str(poly - int(np.dot(A[i].astype(object), v0) % prime)))
+        fibre = [str(polys[j] - int(v0[j])) for j in range(len(polys))]
+        return witness, fibre, names

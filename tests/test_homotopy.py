@@ -1,0 +1,127 @@
+"""The homotopy engine against systems with known solution counts (Bezout, Katsura, msolve)."""
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import sympy
+
+from neuromanifold.backends import msolve as ms
+from neuromanifold.homotopy.certify import certify
+from neuromanifold.homotopy.monodromy import monodromy_solve
+from neuromanifold.homotopy.system import System
+from neuromanifold.homotopy.total_degree import equation_degrees, solve
+from neuromanifold.homotopy.tracker import DIVERGED, SUCCESS, track
+
+
+def katsura(n):
+    """Katsura-n: u_{-l} = u_l, u_l = 0 for |l| > n; sum_l u_l = 1, sum_l u_l u_{m-l} = u_m (m < n).
+
+    Written with a 0/1 tensor so that it is plain sums and products (ball arithmetic included)."""
+    size = 2 * n + 1
+    T = np.zeros((n, size, size))
+    for m in range(n):
+        for a in range(size):
+            b = m - (a - n) + n          # index of u_{m-l} when a is the index of u_l
+            if 0 <= b < size:
+                T[m, a, b] = 1.0
+
+    def G(u):
+        ext = jnp.concatenate([u[:0:-1], u])
+        quad = jnp.einsum("mab,a,b->m", T, ext, ext)
+        return jnp.concatenate([jnp.array([jnp.sum(ext) - 1.0]), quad - u[:n]])
+    return G
+
+
+def katsura_sympy(n):
+    u = sympy.symbols(f"u0:{n + 1}")
+    U = lambda i: u[abs(i)] if abs(i) <= n else 0
+    eqs = [sum(U(l) for l in range(-n, n + 1)) - 1]
+    eqs += [sum(U(l) * U(m - l) for l in range(-n, n + 1)) - U(m) for m in range(n)]
+    return [str(sympy.expand(e)).replace("**", "^") for e in eqs], [str(v) for v in u]
+
+
+def test_square_line():
+    S = System(lambda z, p: jnp.array([z[0] ** 2 - p[0], z[1] ** 3 - z[0] * p[1]]), 2, 2)
+    r = track(S, np.array([[1, 1], [-1, -1]], complex), [1, 1], [4, 2])
+    assert np.all(r.status == SUCCESS)
+    assert np.allclose(r.solutions, [[2, 4 ** (1 / 3)], [-2, -(4 ** (1 / 3))]])
+
+
+def test_diverging_path_is_reported():
+    # z p = 1: as p -> 0 the solution goes to infinity
+    S = System(lambda z, p: jnp.array([z[0] * p[0] - 1.0]), 1, 1)
+    r = track(S, np.array([[1.0]], complex), [1.0], [0.0])
+    assert r.status[0] != SUCCESS and r.failed == 1
+    assert r.status[0] == DIVERGED or r.status[0] >= 3
+
+
+def test_degrees_are_read_off():
+    S = System(lambda z, p: jnp.array([z[0] ** 3 * z[1] - 1, z[1] ** 2 + z[0]]), 2, 0)
+    assert equation_degrees(S) == [4, 2]
+
+
+@pytest.mark.parametrize("n", [2, 3, 4])
+def test_bezout_number_of_generic_dense_system(n):
+    rng = np.random.default_rng(n)
+    A = rng.standard_normal((n, n, n))
+    B = rng.standard_normal((n, n))
+    c = rng.standard_normal(n)
+    S = System(lambda z, p: jnp.einsum("ijk,j,k->i", A, z, z) + B @ z + c, n, 0)
+    r = solve(S)
+    assert r.count == 2 ** n and r.failed == 0 and r.diverged == 0
+    cert = certify(S, r.solutions)
+    assert cert.certified_count == 2 ** n
+    # real coefficients: certified real + certified non-real account for every solution
+    assert cert.real_count + cert.nonreal_count == 2 ** n
+    assert cert.nonreal_count % 2 == 0
+
+
+def test_katsura_monodromy_total_degree_and_msolve_agree():
+    n = 4
+    G = katsura(n)
+    polys, names = katsura_sympy(n)
+    if ms.binary() is not None:
+        assert ms.count(polys, names, 1073741789).degree == 2 ** n
+    S0 = System(lambda z, p: G(z), n + 1, 0)
+    assert solve(S0).count == 2 ** n
+    S = System(lambda z, p: G(z) - p, n + 1, n + 1)
+    rng = np.random.default_rng(0)
+    z0 = rng.standard_normal(n + 1) + 1j * rng.standard_normal(n + 1)
+    m = monodromy_solve(S, z0, np.asarray(G(jnp.asarray(z0))))
+    assert m.count == 2 ** n and m.stopped == "stalled"
+    end = track(S, m.solutions, m.parameters, np.zeros(n + 1))
+    assert np.sum(end.success) == 2 ** n
+    assert certify(S, end.solutions[end.success], np.zeros(n + 1)).certified_count == 2 ** n
+
+
+def test_near_singular_pair_is_separated_or_reported():
+    """Two roots 1e-7 apart are both found and certified distinct; 1e-13 apart they are flagged."""
+    for eps, distinct in ((1e-7, True), (1e-13, False)):
+        S = System(lambda z, p, e=eps: jnp.stack([(z[0] - 1) * (z[0] - 1 - e) * (z[0] + 2),
+                                                  z[1] ** 2 - z[0] - 3]), 2, 0)
+        r = solve(S)
+        if distinct:
+            assert r.count == 6
+            assert certify(S, r.solutions).certified_count == 6
+        else:
+            # the pair is not miscounted as regular solutions: it is reported singular or unverified
+            cert = certify(S, r.solutions) if r.count else None
+            certified = cert.certified_count if cert else 0
+            assert certified == 2          # the two roots over z0 = -2 only
+            assert len(r.singular) >= 1 or r.count < 6 or certified < r.count
+
+
+def test_certify_rejects_a_bad_point_and_proves_reality():
+    S = System(lambda z, p: jnp.array([z[0] ** 2 - 2.0]), 1, 0)
+    c = certify(S, np.array([[1.41421356237]]))
+    assert c.certified[0] and c.real[0] == 1
+    S2 = System(lambda z, p: jnp.array([z[0] ** 2 + 1.0]), 1, 0)
+    c2 = certify(S2, np.array([[1j], [-1j]]))
+    assert c2.certified_count == 2 and c2.nonreal_count == 2
+
+
+def test_non_square_system_is_refused():
+    from neuromanifold.errors import NeuromanifoldError
+
+    with pytest.raises(NeuromanifoldError, match="not square"):
+        System(lambda z, p: jnp.array([z[0], z[1], z[0] * z[1]]), 2, 0)
