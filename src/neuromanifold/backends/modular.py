@@ -30,6 +30,7 @@ from jax.extend import core as jcore
 
 from ..errors import NotPolynomialError
 from . import primefield as pf
+from .jaxpr_rules import dot_general_operands, pad
 
 # Primitives evaluated with NumPy on residues (pure data movement).
 _STRUCTURAL = {
@@ -212,22 +213,8 @@ def _reduce_sum(v, params, p, xp):
 
 
 def _dot_general(v, params, p, xp):
-    lhs, rhs = v[0], v[1]
-    (lc, rc), (lb, rb) = params["dimension_numbers"]
-    lc, rc, lb, rb = (tuple(int(i) for i in t) for t in (lc, rc, lb, rb))
-    lf = tuple(i for i in range(lhs.ndim) if i not in lc and i not in lb)
-    rf = tuple(i for i in range(rhs.ndim) if i not in rc and i not in rb)
-    batch_shape = tuple(lhs.shape[i] for i in lb)
-    lshape = tuple(lhs.shape[i] for i in lf)
-    rshape = tuple(rhs.shape[i] for i in rf)
-    B = int(np.prod(batch_shape)) if batch_shape else 1
-    M = int(np.prod(lshape)) if lshape else 1
-    N = int(np.prod(rshape)) if rshape else 1
-    K = int(np.prod([lhs.shape[i] for i in lc])) if lc else 1
-    L = xp.transpose(lhs, lb + lf + lc).reshape(B, M, K)
-    R = xp.transpose(rhs, rb + rc + rf).reshape(B, K, N)
-    out = pf.matmul(L, R, p, xp)
-    return out.reshape(batch_shape + lshape + rshape)
+    L, R, shape = dot_general_operands(v[0], v[1], params["dimension_numbers"], xp)
+    return pf.matmul(L, R, p, xp).reshape(shape)
 
 
 _ARITHMETIC: dict[str, Callable] = {
@@ -275,7 +262,8 @@ def _structural(name, v, params, xp):
         return xp.stack(list(v), axis=int(params["axis"]))
     if name == "pad":
         if xp is np:
-            return _pad(np.asarray(x), float(np.asarray(v[1])), params["padding_config"])
+            value = float(np.asarray(v[1]))
+            return pad(np.asarray(x), value, params["padding_config"], lambda shape: np.full(shape, value))
         return jax.lax.pad(x, v[1], params["padding_config"])
     if name == "rev":
         return xp.flip(x, axis=tuple(params["dimensions"]))
@@ -296,27 +284,6 @@ def _structural(name, v, params, xp):
     if name == "convert_element_type":
         return xp.asarray(x, dtype=np.float64)
     raise NotPolynomialError(f"unsupported primitive {name!r}")  # pragma: no cover
-
-
-def _pad(x: np.ndarray, value: float, config) -> np.ndarray:
-    """lax.pad: per axis (low, high, interior) padding; negative low/high crop."""
-    for axis, (lo, hi, interior) in enumerate(config):
-        lo, hi, interior = int(lo), int(hi), int(interior)
-        n = x.shape[axis]
-        size = n + max(n - 1, 0) * interior
-        shape = list(x.shape)
-        shape[axis] = size
-        spread = np.full(shape, value)
-        idx = [slice(None)] * x.ndim
-        idx[axis] = slice(0, size, interior + 1)
-        spread[tuple(idx)] = x
-        before = [(0, 0)] * x.ndim
-        before[axis] = (max(lo, 0), max(hi, 0))
-        spread = np.pad(spread, before, constant_values=value)
-        crop = [slice(None)] * x.ndim
-        crop[axis] = slice(max(-lo, 0), spread.shape[axis] - max(-hi, 0))
-        x = spread[tuple(crop)]
-    return x
 
 
 # -- convenience -------------------------------------------------------------------------

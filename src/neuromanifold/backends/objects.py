@@ -20,6 +20,7 @@ import numpy as np
 from jax.extend import core as jcore
 
 from ..errors import NotPolynomialError
+from .jaxpr_rules import dot_general_operands, pad
 
 _CALL_KEYS = ("jaxpr", "call_jaxpr", "fun_jaxpr")
 _INDEXED = {"gather", "dynamic_slice", "rev", "slice", "transpose", "reshape", "squeeze",
@@ -123,27 +124,16 @@ def _by_index(prim, invals, params):
 
 
 def _dot_general(v, params, lift):
-    lhs, rhs = _obj(v[0]), _obj(v[1])
-    (lc, rc), (lb, rb) = params["dimension_numbers"]
-    lc, rc, lb, rb = (tuple(int(i) for i in t) for t in (lc, rc, lb, rb))
-    lf = tuple(i for i in range(lhs.ndim) if i not in lc and i not in lb)
-    rf = tuple(i for i in range(rhs.ndim) if i not in rc and i not in rb)
-    batch = tuple(lhs.shape[i] for i in lb)
-    lshape = tuple(lhs.shape[i] for i in lf)
-    rshape = tuple(rhs.shape[i] for i in rf)
-    B = int(np.prod(batch)) if batch else 1
-    M = int(np.prod(lshape)) if lshape else 1
-    N = int(np.prod(rshape)) if rshape else 1
-    K = int(np.prod([lhs.shape[i] for i in lc])) if lc else 1
-    L = np.transpose(lhs, lb + lf + lc).reshape(B, M, K)
-    R = np.transpose(rhs, rb + rc + rf).reshape(B, K, N)
+    L, R, shape = dot_general_operands(_obj(v[0]), _obj(v[1]), params["dimension_numbers"])
+    B, M, K = L.shape
+    N = R.shape[2]
     out = np.empty((B, M, N), dtype=object)
     for b in range(B):
         prod = L[b].dot(R[b]) if K else None
         for i in range(M):
             for j in range(N):
                 out[b, i, j] = prod[i, j] if K else lift(0.0)
-    return out.reshape(batch + lshape + rshape)
+    return out.reshape(shape)
 
 
 def _power(x, k):
@@ -200,24 +190,16 @@ def _select(v, params, lift):
 
 
 def _pad(v, params, lift):
-    x, value = _obj(v[0]), _obj(v[1]).reshape(())[()]
-    for axis, (lo, hi, interior) in enumerate(params["padding_config"]):
-        lo, hi, interior = int(lo), int(hi), int(interior)
-        n = x.shape[axis]
-        size = n + max(n - 1, 0) * interior
-        shape = list(x.shape)
-        shape[axis] = size
-        spread = np.full(shape, value, dtype=object)
-        idx = [slice(None)] * x.ndim
-        idx[axis] = slice(0, size, interior + 1)
-        spread[tuple(idx)] = x
-        width = [(0, 0)] * x.ndim
-        width[axis] = (max(lo, 0), max(hi, 0))
-        spread = np.pad(spread, width, constant_values=value)
-        crop = [slice(None)] * x.ndim
-        crop[axis] = slice(max(-lo, 0), spread.shape[axis] - max(-hi, 0))
-        x = spread[tuple(crop)]
-    return x
+    value = _obj(v[1]).reshape(())[()]
+
+    def full(shape):
+        out = np.empty(shape, dtype=object)
+        flat = out.reshape(-1)
+        for i in range(flat.size):
+            flat[i] = value
+        return out
+
+    return pad(_obj(v[0]), value, params["padding_config"], full)
 
 
 def _split(v, params, lift):

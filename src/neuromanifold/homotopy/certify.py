@@ -32,6 +32,7 @@ import numpy as np
 from flint import acb, arb, ctx
 
 from ..backends.objects import ObjectFunction
+from .dedup import UnionFind
 from .system import System, as_system
 
 
@@ -198,21 +199,12 @@ def _groups(enclosure: np.ndarray, certified: np.ndarray) -> np.ndarray:
     lo = np.array([float(enclosure[i][0].real.mid()) - float(enclosure[i][0].real.rad()) for i in idx])
     hi = np.array([float(enclosure[i][0].real.mid()) + float(enclosure[i][0].real.rad()) for i in idx])
     order = np.argsort(lo)
-    parent = list(range(idx.size))
-
-    def find(a):
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
+    sets = UnionFind(idx.size)
     for a_pos, a in enumerate(order):
         for b in order[a_pos + 1:]:
             if lo[b] > hi[a]:
                 break
             if all(enclosure[idx[a]][j].overlaps(enclosure[idx[b]][j]) for j in range(enclosure.shape[1])):
-                parent[find(a)] = find(b)
-    roots = [find(a) for a in range(idx.size)]
-    _, labels = np.unique(roots, return_inverse=True)
-    group[idx] = labels
+                sets.union(int(a), int(b))
+    group[idx] = sets.labels()
     return group

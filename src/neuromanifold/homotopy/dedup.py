@@ -76,3 +76,33 @@ def match(A: np.ndarray, B: np.ndarray, rtol: float = 1e-6) -> np.ndarray:
     for i, lab in enumerate(labels[:len(A)]):
         owner.setdefault(int(lab), i)
     return np.array([owner.get(int(lab), -1) for lab in labels[len(A):]], dtype=int)
+
+
+class UnionFind:
+    """Disjoint sets over 0..n-1 (path halving; the smaller index stays the root)."""
+
+    def __init__(self, n: int):
+        self.parent = list(range(n))
+
+    def find(self, a: int) -> int:
+        parent = self.parent
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    def union(self, a: int, b: int) -> bool:
+        """Join the sets of a and b; True when they were different."""
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return False
+        self.parent[max(ra, rb)] = min(ra, rb)
+        return True
+
+    def count(self) -> int:
+        return len({self.find(a) for a in range(len(self.parent))})
+
+    def labels(self) -> np.ndarray:
+        """Class labels 0..k-1, in order of the smallest member."""
+        roots = [self.find(a) for a in range(len(self.parent))]
+        return np.unique(roots, return_inverse=True)[1] if roots else np.zeros(0, int)

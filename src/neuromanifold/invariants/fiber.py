@@ -34,7 +34,7 @@ import numpy as np
 
 from ..architectures import parse
 from ..errors import NeuromanifoldError, TooLargeError
-from ..homotopy.dedup import match
+from ..homotopy.dedup import UnionFind, match
 from ..homotopy.monodromy import monodromy_solve
 from ..homotopy.system import System
 from ..homotopy.tracker import track
@@ -79,16 +79,9 @@ def _components(ws: ImageSlice, pts: np.ndarray, b0, seed: int, stall: int = 8, 
     sysm = _slice_system(ws, b0)
     th0 = ws.theta_c
     rng = np.random.default_rng([seed, 71])
-    parent = list(range(len(pts)))
-
-    def find(a):
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
+    sets = UnionFind(len(pts))
     quiet = loops = paths = failed = 0
-    while quiet < stall and loops < max_loops and len(set(find(a) for a in range(len(pts)))) > 1:
+    while quiet < stall and loops < max_loops and sets.count() > 1:
         # loop vertices: random offsets independent of th0 (large loops meet the branch points)
         q1 = 2.0 * (rng.standard_normal(th0.shape) + 1j * rng.standard_normal(th0.shape)) / np.sqrt(2)
         q2 = 2.0 * (rng.standard_normal(th0.shape) + 1j * rng.standard_normal(th0.shape)) / np.sqrt(2)
@@ -103,28 +96,16 @@ def _components(ws: ImageSlice, pts: np.ndarray, b0, seed: int, stall: int = 8, 
         target = match(pts, Z, 1e-6)
         merged = False
         for i in np.flatnonzero(alive & (target >= 0)):
-            ri, rj = find(i), find(int(target[i]))
-            if ri != rj:
-                parent[max(ri, rj)] = min(ri, rj)
-                merged = True
+            merged |= sets.union(int(i), int(target[i]))
         quiet = 0 if merged else quiet + 1
-    roots = [find(a) for a in range(len(pts))]
-    _, labels = np.unique(roots, return_inverse=True)
-    return labels, paths, failed, sysm
+    return sets.labels(), paths, failed, sysm
 
 
 def _merge_by_finite_symmetries(ws: ImageSlice, pts, labels, sysm: System, seed: int):
     """Merge components mapped to each other by the known finite symmetries (membership test)."""
     gens = ws.param.arch.finite_symmetries()
     n_comp = int(labels.max()) + 1
-    parent = list(range(n_comp))
-
-    def find(a):
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
+    sets = UnionFind(n_comp)
     paths = 0
     S = ws.S
     for comp in range(n_comp):
@@ -138,10 +119,8 @@ def _merge_by_finite_symmetries(ws: ImageSlice, pts, labels, sysm: System, seed:
             paths += r.paths
             hit = np.flatnonzero(r.success & (np.abs(r.solutions).max(axis=1) < 1e-6 * (1 + np.abs(moved).max())))
             if hit.size:
-                a, b = find(comp), find(int(labels[hit[0]]))
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
-    return len(set(find(a) for a in range(n_comp))), paths
+                sets.union(comp, int(labels[hit[0]]))
+    return sets.count(), paths
 
 
 # -- real components for linear networks -------------------------------------------------------
@@ -225,19 +204,12 @@ def _real_components(param, f_target: np.ndarray, seed: int, samples: int = 16):
         th, ok = fibre.project(param.random_params(rng) * 2.0)
         if ok:
             pts.append(th)
-    parent = list(range(len(pts)))
-
-    def find(a):
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
+    sets = UnionFind(len(pts))
     for a in range(len(pts)):
         for b in range(a + 1, len(pts)):
-            if find(a) != find(b) and (fibre.joined(pts[a], pts[b]) or fibre.joined(pts[b], pts[a])):
-                parent[find(b)] = find(a)
-    return len(set(find(a) for a in range(len(pts)))), len(pts)
+            if sets.find(a) != sets.find(b) and (fibre.joined(pts[a], pts[b]) or fibre.joined(pts[b], pts[a])):
+                sets.union(a, b)
+    return sets.count(), len(pts)
 
 
 def _expected_linear_components(widths, rank: int) -> int:
