@@ -71,6 +71,15 @@ def _print_json(items):
     sys.stdout.write(json.dumps(payload, indent=2) + "\n")
 
 
+def _emit(results, as_json: bool, table) -> None:
+    """Print results as JSON (one object, or a list for several specs) or as one table each."""
+    if as_json:
+        _print_json([r.to_dict() for r in results])
+        return
+    for r in results:
+        out.print(table(r))
+
+
 @app.command()
 def info(
     specs: list[str] = typer.Argument(..., metavar="SPEC...", help=SPEC_HELP),
@@ -113,11 +122,7 @@ def dim(
                 results.append(dimension(spec, seed=seed, prime=prime, points=points,
                                          numerical="auto" if numerical is None else numerical,
                                          force=force, progress=progress))
-        if as_json:
-            _print_json([r.to_dict() for r in results])
-            return
-        for r in results:
-            out.print(dimension_table(r))
+        _emit(results, as_json, dimension_table)
 
 
 @app.command()
@@ -138,11 +143,7 @@ def degree(
             with _status(not as_json) as progress:
                 tick = (lambda loop, n: progress(f"monodromy loop {loop}: {n} points")) if progress else None
                 results.append(compute(spec, seed=seed, force=force, msolve=msolve, progress=tick))
-        if as_json:
-            _print_json([r.to_dict() for r in results])
-            return
-        for r in results:
-            out.print(result_table(r, [
+        _emit(results, as_json, lambda r: result_table(r, [
                 ("dimension", "dimension"), ("ambient dim V", "ambient_dimension"),
                 ("certified count", "certified_count"), ("trace test", "trace_test"),
                 ("paths", "paths"), ("failed paths", "failed_paths"), ("loops", "loops"),
@@ -169,11 +170,7 @@ def fiber(
         for spec in specs:
             with _status(not as_json):
                 results.append(compute(spec, seed=seed, point=vector, force=force))
-        if as_json:
-            _print_json([r.to_dict() for r in results])
-            return
-        for r in results:
-            out.print(result_table(r, [
+        _emit(results, as_json, lambda r: result_table(r, [
                 ("fibre dimension", "fiber_dimension"), ("symmetry dimension", "symmetry_dimension"),
                 ("orbit dimension", "orbit_dimension"), ("components", "components"),
                 ("points on slice", "slice_points"), ("real components", "real_components"),

@@ -19,6 +19,18 @@ import numpy as np
 from ..errors import NeuromanifoldError
 
 
+def padded_rows(fn: Callable, Z: np.ndarray, *args) -> np.ndarray:
+    """fn(Z_padded, *args)[:k] with the k rows of Z padded by zero rows to a power of two (>= 8),
+    so that a jitted, vmapped fn is compiled for few shapes."""
+    k = len(Z)
+    size = 8
+    while size < k:
+        size *= 2
+    if size > k:
+        Z = np.concatenate([Z, np.zeros((size - k,) + Z.shape[1:], Z.dtype)])
+    return np.asarray(fn(jnp.asarray(Z), *args))[:k]
+
+
 @dataclass(eq=False)
 class System:
     """F(z; p) = 0 with ``n`` unknowns, ``n`` equations and ``m`` parameters.
@@ -70,13 +82,7 @@ class System:
         """kernel at each row of Z, rows padded to a power of two (few compiled shapes)."""
         fn = self.compiled(key, lambda: jax.jit(jax.vmap(kernel, in_axes=(0, None))))
         Z = np.asarray(Z, np.complex128).reshape(-1, self.n)
-        k = len(Z)
-        size = 8
-        while size < k:
-            size *= 2
-        padded = np.concatenate([Z, np.zeros((size - k, self.n), np.complex128)]) if size > k else Z
-        out = fn(jnp.asarray(padded), jnp.asarray(p, jnp.complex128).reshape(self.m))
-        return np.asarray(out)[:k]
+        return padded_rows(fn, Z, jnp.asarray(p, jnp.complex128).reshape(self.m))
 
     def evaluate(self, Z, p) -> np.ndarray:
         """F at each row of Z (k, n) at parameters p."""

@@ -77,22 +77,15 @@ def _image_enclosure_groups(ws: ImageSlice, cert) -> np.ndarray:
     """Group the certified lambdas whose image enclosures overlap."""
     import jax
     import jax.numpy as jnp
-    from flint import acb, arb
-
     from ..backends.objects import ObjectFunction
-    from ..homotopy.certify import _groups
+    from ..homotopy.certify import _boxes, _groups, _lift
 
     k = len(cert.solutions)
     if not np.any(cert.certified):
         return np.full(k, -1)
     idx = np.flatnonzero(cert.certified)
     f = ObjectFunction(jax.vmap(ws.image), jnp.zeros((len(idx), ws.k), jnp.complex128))
-    boxes = np.empty((len(idx), ws.k), dtype=object)
-    for a, i in enumerate(idx):
-        for j in range(ws.k):
-            c = complex(cert.solutions[i, j])
-            boxes[a, j] = acb(arb(c.real, float(cert.radius[i])), arb(c.imag, float(cert.radius[i])))
-    enc = f(boxes, lift=lambda v: acb(complex(v)))
+    enc = f(_boxes(cert.solutions[idx], cert.radius[idx]), lift=_lift)
     full = np.empty((k, enc.shape[1]), dtype=object)
     full[idx] = enc
     return _groups(full, cert.certified)

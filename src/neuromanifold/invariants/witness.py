@@ -28,7 +28,7 @@ import numpy as np
 
 from ..architectures.base import Parametrization
 from ..backends import primefield as pf
-from ..homotopy.system import System
+from ..homotopy.system import System, padded_rows
 
 
 def _cnormal(rng, *shape):
@@ -78,12 +78,7 @@ class ImageSlice:
         return jax.jit(jax.vmap(self.image))
 
     def images(self, L: np.ndarray) -> np.ndarray:
-        L = np.asarray(L, complex).reshape(-1, self.k)
-        size = 8
-        while size < len(L):
-            size *= 2
-        pad = np.concatenate([L, np.zeros((size - len(L), self.k), complex)])
-        return np.asarray(self._images(jnp.asarray(pad)))[:len(L)]
+        return padded_rows(self._images, np.asarray(L, complex).reshape(-1, self.k))
 
     def seed_point(self, rng: np.random.Generator):
         lam0 = _cnormal(rng, self.k)
