@@ -78,9 +78,64 @@ def run_m2_degree(spec: str, timeout: float) -> tuple[float | None, int | None]:
     return time.perf_counter() - t0, value
 
 
+def run_m2_solve(polys, n: int, timeout: float) -> tuple[float | None, int | None]:
+    """Macaulay2's blackbox solveSystem (NumericalAlgebraicGeometry) on the same polynomials."""
+    if shutil.which("M2") is None:
+        return None, None
+    from neuromanifold.homotopy.export import m2_list
+
+    names = ",".join(f"z{i}" for i in range(n))
+    script = (f'needsPackage "NumericalAlgebraicGeometry"\nR = CC[{names}]\nF = {m2_list(polys)}\n'
+              f'S = solveSystem F\nprint(#select(S, s -> status s === Regular))\nexit 0\n')
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "w.m2")
+        with open(path, "w") as fh:
+            fh.write(script)
+        t0 = time.perf_counter()
+        try:
+            out = subprocess.run(["M2", "--script", path], capture_output=True, text=True,
+                                 timeout=timeout, cwd=tmp)
+        except subprocess.TimeoutExpired:
+            return float("inf"), None
+        seconds = time.perf_counter() - t0
+    m = re.findall(r"^\s*(\d+)\s*$", out.stdout, re.M)
+    return seconds, int(m[-1]) if m else None
+
+
+def witness_rows(spec: str, timeout: float, seed: int = 0) -> list[str]:
+    """The pseudo-witness system of ``spec`` (all its solutions lambda, not one per image point)
+    solved by our monodromy, by PHCpack's blackbox and by Macaulay2's solveSystem; msolve's exact
+    count over F_p at random data is the referee."""
+    from neuromanifold.homotopy import monodromy_solve
+    from neuromanifold.homotopy.export import expand, phc_input
+    from neuromanifold.invariants.degree import degree_by_msolve
+    from neuromanifold.invariants.witness import ImageSlice
+
+    arch = nm.parse(spec)
+    k = int(nm.dimension(arch, seed=seed).value)
+    ws = ImageSlice(arch.parametrization(), k, seed)
+    lam0, b0 = ws.seed_point(np.random.default_rng([seed, 41]))
+    t0 = time.perf_counter()
+    mono = monodromy_solve(ws.system, lam0[None], b0, stall_loops=10, seed=seed)
+    ours = time.perf_counter() - t0
+    exact = degree_by_msolve(ws, seed).get("witness_solutions")
+    print(f"witness system of {spec}: {k} unknowns, {mono.summary()}; msolve: {exact}")
+    polys = expand(ws.system, b0)
+    name = f"witness system of {spec} ({k} unknowns, msolve: {exact})"
+    rows = []
+    for tool, run in (("PHCpack phc -b", lambda: run_phc(phc_input(polys).splitlines()[1:], k, timeout)),
+                      ("Macaulay2 solveSystem", lambda: run_m2_solve(polys, k, timeout))):
+        their_t, their_n = run()
+        rows.append(line(name, ours, mono.count, tool, their_t, their_n))
+    return rows
+
+
 def line(problem, ours_t, ours_n, tool, their_t, their_n):
     if their_t is None:
         return f"| {problem} | {ours_t:.2f} s | {ours_n} | {tool}: not installed | | |"
+    if their_t == float("inf"):
+        return f"| {problem} | {ours_t:.2f} s | {ours_n} | {tool} | gave up after the time limit | | > " \
+               f"limit / ours |"
     ratio = their_t / ours_t if ours_t else float("nan")
     agree = "" if their_n == ours_n else "  **DISAGREE**"
     if agree:
@@ -131,6 +186,12 @@ def main():
             continue
         their_t, their_n = run_m2_degree(spec, args.timeout)
         rows.append(line(f"degree {spec}", t, res.value, "Macaulay2 ker + degree", their_t, their_n))
+    # 3. the same witness systems, all solutions, side by side
+    wspecs = ['pcnn(filters=[2,2], strides=[1,1], activation="x^2")', "linear(widths=[4,2,3])"]
+    if not args.quick:
+        wspecs += ['pcnn(filters=[2,2], strides=[2,1], activation="x^3")', "linear(widths=[4,2,4])"]
+    for spec in wspecs:
+        rows += witness_rows(spec, args.timeout)
     print()
     print("\n".join(rows))
 

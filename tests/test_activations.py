@@ -71,3 +71,23 @@ def test_bad_activations(text, degree, words):
         parse_activation(text, degree)
     for word in words:
         assert word in str(info.value)
+
+
+@pytest.mark.parametrize("text", ["x^2", "x^3 - x", "0.5*x^3 - x", "2x^2+1/3x+1", "x**2 + x",
+                                  "-2/4*x^3 + .25 x", "x + x^2 - 3", "7 - x^5"])
+def test_plain_polynomials_read_without_sympy_agree_with_sympy(text):
+    """The SymPy-free reader of plain sums of terms gives SymPy's coefficients."""
+    import sympy
+
+    from neuromanifold.activations import _parse_expression, _plain_polynomial
+
+    expr, x = _parse_expression(text, None, None)
+    want = [Fraction(int(c.p), int(c.q)) for c in reversed(sympy.Poly(expr, x).all_coeffs())]
+    assert _plain_polynomial(text) == want
+
+
+@pytest.mark.parametrize("text", ["x^2 x", "x^-1", "tanh", "1/0*x", "2*", "x*(x+1)", "(x)^2"])
+def test_other_activation_text_is_left_to_sympy(text):
+    from neuromanifold.activations import _plain_polynomial
+
+    assert _plain_polynomial(text) is None

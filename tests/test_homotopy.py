@@ -1,5 +1,7 @@
 """The homotopy engine against systems with known solution counts (Bezout, Katsura, msolve)."""
 
+import shutil
+
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -125,3 +127,63 @@ def test_non_square_system_is_refused():
 
     with pytest.raises(NeuromanifoldError, match="not square"):
         System(lambda z, p: jnp.array([z[0], z[1], z[0] * z[1]]), 2, 0)
+
+
+def test_expanded_system_is_the_system():
+    """The expansion on sparse polynomials has the known terms of a small system and evaluates like
+    the JAX function on a family member with its own data."""
+    from neuromanifold.homotopy.export import expand, m2_list, phc_input
+
+    S = System(lambda z, p, d: jnp.stack([d[0] * z[0] ** 2 - p[0], z[0] * z[1] * d[1] - 1.0]), 2, 1,
+               data=np.array([2.0, 3.0j]))
+    P = expand(S, [5.0])
+    assert P[0].terms == {(2, 0): 2.0, (0, 0): -5.0}
+    assert P[1].terms == {(1, 1): 3.0j, (0, 0): -1.0}
+    assert phc_input(P).splitlines()[0] == "2" and phc_input(P).count(";") == 2
+    assert "ii" in m2_list(P)
+    from neuromanifold.invariants.witness import ImageSlice
+    from neuromanifold.architectures import parse
+
+    ws = ImageSlice(parse('pcnn(filters=[2,2], strides=[1,1], activation="x^2")').parametrization(), 3, 1)
+    b = np.array([0.3 + 1j, -2.0, 0.5j])
+    polys = expand(ws.system, b)
+    rng = np.random.default_rng(3)
+    Z = rng.standard_normal((4, 3)) + 1j * rng.standard_normal((4, 3))
+    direct = ws.system.evaluate(Z, b)
+    assert np.allclose([[q(z) for q in polys] for z in Z], direct, rtol=1e-12, atol=1e-12)
+
+
+def test_family_members_share_compiled_kernels():
+    """with_data: other data, same compiled tracker kernel, each member's own solutions."""
+    S1 = System(lambda z, p, d: jnp.stack([z[0] ** 2 - d[0] * p[0]]), 1, 1, data=np.array([1.0]))
+    S2 = S1.with_data(np.array([4.0]))
+    r1 = track(S1, [[1.0]], [1.0], [9.0])
+    r2 = track(S2, [[2.0]], [1.0], [9.0])
+    assert np.allclose(r1.solutions, [[3.0]]) and np.allclose(r2.solutions, [[6.0]])
+    assert S1._cache is S2._cache and any(key.startswith("chunk") for key in S1._cache)
+
+
+@pytest.mark.skipif(shutil.which("phc") is None,
+                    reason="PHCpack is not installed (Debian package phcpack): no cross-check")
+def test_witness_system_count_agrees_with_phcpack_and_msolve():
+    """All solutions of a pseudo-witness system: our monodromy, PHCpack's blackbox solver on the
+    exported polynomials, and msolve's exact count over F_p agree."""
+    import subprocess
+    import tempfile
+    import re
+    from neuromanifold.architectures import parse
+    from neuromanifold.homotopy.export import expand, phc_input
+    from neuromanifold.invariants.degree import degree_by_msolve
+    from neuromanifold.invariants.witness import ImageSlice
+
+    ws = ImageSlice(parse('pcnn(filters=[2,2], strides=[1,1], activation="x^2")').parametrization(), 3, 0)
+    lam0, b0 = ws.seed_point(np.random.default_rng(5))
+    mono = monodromy_solve(ws.system, lam0[None], b0, stall_loops=15, seed=2)
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(f"{tmp}/in", "w") as fh:
+            fh.write(phc_input(expand(ws.system, b0)))
+        subprocess.run(["phc", "-b", f"{tmp}/in", f"{tmp}/out"], capture_output=True, timeout=300, cwd=tmp)
+        text = open(f"{tmp}/out").read()
+    phc = int(re.findall(r"Number of regular solutions\s*:\s*(\d+)", text)[-1])
+    exact = degree_by_msolve(ws, 0)["witness_solutions"] if ms.binary() else phc
+    assert mono.count == phc == exact == 12        # deg 4 x 3 points on each fibre slice

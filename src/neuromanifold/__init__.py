@@ -17,7 +17,7 @@ def _compilation_cache() -> None:
     try:
         os.makedirs(where, exist_ok=True)
         _jax.config.update("jax_compilation_cache_dir", where)
-        _jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+        _jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.05)
     except (OSError, AttributeError):  # pragma: no cover - read-only home or older JAX
         pass
 

@@ -170,6 +170,17 @@ def _parse_expression(text: str, spec: str | None, position: int | None):
     return expr, x
 
 
+def _check_polynomial(text, coeffs, degree, spec, position) -> None:
+    if len(coeffs) < 2:
+        raise ActivationError(
+            f"activation {text!r} is constant; a network needs an activation of degree >= 1, "
+            f"e.g. \"x^2\"", spec, position)
+    if degree is not None:
+        raise ActivationError(
+            f"activation {text!r} is already a polynomial; drop degree={degree} (it is only for "
+            f"approximating non-polynomial activations such as \"tanh\")", spec, position)
+
+
 def _unknown_name_message(text: str) -> str:
     close = difflib.get_close_matches(text.lower(), list(NAMED), n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
@@ -177,18 +188,54 @@ def _unknown_name_message(text: str) -> str:
             f"{', '.join(sorted(NAMED))} with degree=k")
 
 
+_TERM = re.compile(r"\s*([+-])\s*(?:(\d+(?:\.\d*)?|\.\d+)(?:\s*/\s*(\d+))?\s*(\*)?\s*)?"
+                   r"(x(?:\s*(?:\^|\*\*)\s*(\d+))?)?\s*")
+
+
+def _plain_polynomial(text: str) -> list[Fraction] | None:
+    """Coefficients of a plain sum of terms "c*x^k" (c an integer, decimal or fraction), read without
+    SymPy (whose import costs most of a second); None for anything else."""
+    text = text if text.lstrip().startswith(("+", "-")) else "+" + text
+    coeffs: dict[int, Fraction] = {}
+    pos = 0
+    while pos < len(text):
+        m = _TERM.match(text, pos)
+        if m is None or m.end() == pos:
+            return None
+        sign, num, den, star, var, power = m.groups()
+        if num is None and var is None or (star and var is None):
+            return None
+        c = Fraction(num) if num is not None else Fraction(1)
+        if den is not None:
+            if int(den) == 0:
+                return None
+            c /= int(den)
+        k = (int(power) if power is not None else 1) if var is not None else 0
+        coeffs[k] = coeffs.get(k, Fraction(0)) + (-c if sign == "-" else c)
+        pos = m.end()
+    if not coeffs:
+        return None
+    return [coeffs.get(k, Fraction(0)) for k in range(max(coeffs) + 1)]
+
+
 @lru_cache(maxsize=256)
 def parse_activation(text: str, degree: int | None = None, spec: str | None = None,
                      position: int | None = None) -> Activation:
     """Read an activation: an exact polynomial, or (with ``degree``) a polynomial approximation."""
-    import sympy
-
     if not isinstance(text, str) or not text.strip():
         raise ActivationError("activation must be a non-empty string such as \"x^2\"", spec, position)
     text = text.strip()
     if degree is not None and (isinstance(degree, bool) or not isinstance(degree, int) or degree < 1):
         raise ActivationError(f"degree must be a positive integer, got {degree!r}", spec, position)
     key = text.lower()
+    plain = _plain_polynomial(text) if key not in NAMED else None
+    if plain is not None:
+        while len(plain) > 1 and plain[-1] == 0:
+            plain.pop()
+        _check_polynomial(text, plain, degree, spec, position)
+        return Activation(source=polynomial_text(plain), coeffs=tuple(plain))
+    import sympy
+
     if key in NAMED:
         formula = NAMED[key]
         expr, x = _parse_expression(formula, spec, position)
@@ -217,14 +264,7 @@ def parse_activation(text: str, degree: int | None = None, spec: str | None = No
         coeffs = [Fraction(int(c.p), int(c.q)) for c in reversed(poly.all_coeffs())]
         while len(coeffs) > 1 and coeffs[-1] == 0:
             coeffs.pop()
-        if len(coeffs) < 2:
-            raise ActivationError(
-                f"activation {text!r} is constant; a network needs an activation of degree >= 1, "
-                f"e.g. \"x^2\"", spec, position)
-        if degree is not None:
-            raise ActivationError(
-                f"activation {text!r} is already a polynomial; drop degree={degree} (it is only for "
-                f"approximating non-polynomial activations such as \"tanh\")", spec, position)
+        _check_polynomial(text, coeffs, degree, spec, position)
         return Activation(source=polynomial_text(coeffs), coeffs=tuple(coeffs))
     # Not a polynomial: needs an approximation degree.
     label = name or sympy.sstr(expr).replace("**", "^")

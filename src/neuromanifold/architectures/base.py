@@ -199,7 +199,7 @@ class Parametrization:
         return self.basis.homogeneous
 
     def constants_array(self, dtype=jnp.float64):
-        return jnp.asarray([float(c) for c in self.constants], dtype=dtype)
+        return np.asarray([float(c) for c in self.constants], dtype=dtype)
 
     def unflatten(self, theta) -> dict:
         return {name: theta[off:off + size].reshape(shape) for name, shape, off, size in self.blocks}
@@ -226,7 +226,7 @@ class Parametrization:
 
     def evaluate(self, theta, X):
         """f_theta at a batch of inputs X (m, n_vars): shape (m, n_outputs)."""
-        return self._evaluate(jnp.asarray(theta), jnp.asarray(X), self.constants_array())
+        return self._evaluate(np.asarray(theta), np.asarray(X), self.constants_array())
 
     def jacobian_function(self):
         """(theta, X, c) -> d f_theta(X)/d theta, shape (m, n_outputs, n_params); pure, not jitted."""
@@ -238,8 +238,8 @@ class Parametrization:
 
     def jacobian(self, theta, X):
         """Jacobian of theta -> (f_theta(x_j))_j, shape (m * n_outputs, n_params), sample-major."""
-        J = self._jacobian(jnp.asarray(theta), jnp.asarray(X), self.constants_array())
-        return J.reshape(-1, self.n_params)
+        J = self._jacobian(np.asarray(theta), np.asarray(X), self.constants_array())
+        return np.asarray(J).reshape(-1, self.n_params)
 
     # -- coefficient form ------------------------------------------------------------
     def coefficient_function(self):

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import jax.numpy as jnp
 import numpy as np
 
 from . import primefield as pf
@@ -51,17 +50,17 @@ def numeric_jacobian(param, theta, X) -> np.ndarray:
 
 @lru_cache(maxsize=64)
 def _modular_jacobian(param, rows: int) -> ModularFunction:
-    theta = jnp.zeros(param.n_params)
-    X = jnp.zeros((rows, param.n_vars))
-    c = jnp.zeros(len(param.constants))
+    theta = np.zeros(param.n_params)
+    X = np.zeros((rows, param.n_vars))
+    c = np.zeros(len(param.constants))
     compiled = rows * param.n_outputs * param.n_params >= COMPILE_ENTRIES
     return ModularFunction(param.jacobian_function(), theta, X, c, compiled=compiled)
 
 
 @lru_cache(maxsize=64)
 def _modular_tangents(param) -> ModularFunction:
-    theta = jnp.zeros(param.n_params)
-    c = jnp.zeros(len(param.constants))
+    theta = np.zeros(param.n_params)
+    c = np.zeros(len(param.constants))
     compiled = param.n_params * param.symmetry.generators >= COMPILE_ENTRIES
     return ModularFunction(param.symmetry_function(), theta, c, compiled=compiled)
 

@@ -1,5 +1,6 @@
 """Rules shared by the jaxpr interpreters (residues mod p in :mod:`.modular`, object arrays in
-:mod:`.objects`): how a dot_general becomes a batched matrix product, and lax.pad."""
+:mod:`.objects`): how a dot_general becomes a batched matrix product, lax.pad, and data movement
+and index arithmetic done by NumPy (eager JAX would compile a small program for every shape)."""
 
 from __future__ import annotations
 
@@ -55,3 +56,59 @@ def pad(x: np.ndarray, value, config, full: Callable) -> np.ndarray:
         crop[axis] = slice(max(-lo, 0), spread.shape[axis] - max(-hi, 0))
         x = spread[tuple(crop)]
     return x
+
+
+def move(name: str, x: np.ndarray, rest: list, params) -> np.ndarray | None:
+    """Data-movement primitives done by NumPy on any array (None: not one of them).  Eager JAX
+    would compile a small program for every shape."""
+    if name in ("copy", "copy_p"):
+        return x
+    if name == "transpose":
+        return np.transpose(x, params["permutation"])
+    if name == "reshape" and params.get("dimensions") is None:
+        return x.reshape(params["new_sizes"])
+    if name == "squeeze":
+        return np.squeeze(x, axis=tuple(params["dimensions"]))
+    if name == "expand_dims":
+        return np.expand_dims(x, tuple(params["dimensions"]))
+    if name == "broadcast_in_dim":
+        shape = tuple(params["shape"])
+        inter = [1] * len(shape)
+        for i, d in enumerate(params["broadcast_dimensions"]):
+            inter[d] = x.shape[i]
+        return np.broadcast_to(x.reshape(inter), shape).copy()
+    if name == "slice":
+        strides = params.get("strides") or (1,) * x.ndim
+        return x[tuple(slice(a, b, c) for a, b, c in
+                       zip(params["start_indices"], params["limit_indices"], strides))]
+    if name == "rev":
+        return np.flip(x, axis=tuple(params["dimensions"])).copy()
+    if name == "dynamic_slice" and all(np.ndim(r) == 0 for r in rest):
+        sizes = params["slice_sizes"]
+        starts = [min(max(int(r), 0), n - k) for r, n, k in zip(rest, x.shape, sizes)]
+        return x[tuple(slice(a, a + k) for a, k in zip(starts, sizes))]
+    return None
+
+
+_INT_OPS = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "eq": np.equal, "ne": np.not_equal,
+            "lt": np.less, "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal,
+            "and": np.logical_and, "or": np.logical_or, "not": np.logical_not, "neg": np.negative,
+            "max": np.maximum, "min": np.minimum}
+
+
+def numpy_integer(name: str, invals: list, params) -> np.ndarray | None:
+    """Integer/boolean index arithmetic by NumPy (None when not handled here)."""
+    vals = [np.asarray(v) for v in invals]
+    if name == "iota":
+        shape, dim = tuple(params["shape"]), params["dimension"]
+        ar = np.arange(shape[dim], dtype=params["dtype"])
+        return np.broadcast_to(ar.reshape([-1 if i == dim else 1 for i in range(len(shape))]), shape).copy()
+    if name == "convert_element_type":
+        return vals[0].astype(params["new_dtype"])
+    if name == "select_n":
+        return np.choose(vals[0].astype(np.int64), vals[1:])
+    if name in _INT_OPS:
+        out = _INT_OPS[name](*vals)
+        return np.asarray(out).astype(vals[0].dtype if name in ("add", "sub", "mul", "neg", "max", "min")
+                                      else bool)
+    return move(name, vals[0], vals[1:], params) if vals else None

@@ -30,7 +30,7 @@ from jax.extend import core as jcore
 
 from ..errors import NotPolynomialError
 from . import primefield as pf
-from .jaxpr_rules import dot_general_operands, pad
+from .jaxpr_rules import dot_general_operands, numpy_integer, pad
 
 # Primitives evaluated with NumPy on residues (pure data movement).
 _STRUCTURAL = {
@@ -107,6 +107,10 @@ def _eval(jaxpr, consts, args, p: int, xp=np):
 
 def _bind(prim, invals, params, xp) -> list:
     """Run a primitive as JAX would (exact for data movement and integer work)."""
+    if xp is np:
+        direct = numpy_integer(prim.name, invals, params)
+        if direct is not None:
+            return [direct]
     outs = prim.bind(*[jnp.asarray(v) for v in invals], **params)
     outs = outs if prim.multiple_results else [outs]
     return [np.asarray(o) for o in outs] if xp is np else list(outs)

@@ -20,7 +20,7 @@ import numpy as np
 from jax.extend import core as jcore
 
 from ..errors import NotPolynomialError
-from .jaxpr_rules import dot_general_operands, pad
+from .jaxpr_rules import dot_general_operands, move, numpy_integer, pad
 
 _CALL_KEYS = ("jaxpr", "call_jaxpr", "fun_jaxpr")
 _INDEXED = {"gather", "dynamic_slice", "rev", "slice", "transpose", "reshape", "squeeze",
@@ -85,6 +85,9 @@ def _apply(eqn, invals, lift) -> list:
         if any(_is_value(v.aval) for v in eqn.invars):
             raise NotPolynomialError(f"the function uses '{name}' on values (a comparison or "
                                      f"rounding), which has no polynomial meaning")
+        direct = numpy_integer(name, invals, params)
+        if direct is not None:
+            return [direct]
         outs = prim.bind(*[jnp.asarray(v) for v in invals], **params)
         outs = outs if prim.multiple_results else [outs]
         return [np.asarray(o) for o in outs]
@@ -112,6 +115,9 @@ def _obj(x):
 def _by_index(prim, invals, params):
     """Apply a data-movement primitive to the index array of the first operand."""
     x = _obj(invals[0])
+    direct = move(prim.name, x, list(invals[1:]), params)
+    if direct is not None:
+        return direct
     idx = np.arange(x.size, dtype=np.int64).reshape(x.shape)
     rest = [jnp.asarray(v) for v in invals[1:]]
     moved = np.asarray(prim.bind(jnp.asarray(idx), *rest, **params))

@@ -27,7 +27,6 @@ import time
 from dataclasses import dataclass
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 from flint import acb, arb, ctx
 
@@ -76,8 +75,8 @@ class CertifyResult:
 
 def _functions(system: System, k: int):
     def make():
-        z = jnp.zeros((k, system.n), jnp.complex128)
-        p = jnp.zeros(system.m, jnp.complex128)
+        z = np.zeros((k, system.n), np.complex128)
+        p = np.zeros(system.m, np.complex128)
         Fb = ObjectFunction(jax.vmap(system.value, in_axes=(0, None)), z, p)
         Jb = ObjectFunction(jax.vmap(system.jac_z, in_axes=(0, None)), z, p)
         return Fb, Jb

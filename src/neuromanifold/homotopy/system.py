@@ -5,6 +5,13 @@ forward pass the architectures already have: no symbolic expansion.  Its
 Jacobian in z and its derivative along a parameter direction come from JAX
 autodiff (``jax.jacfwd``, ``jax.jvp``).  Systems without parameters take
 ``m = 0`` and ignore ``p``.
+
+Numbers that define one instance of a family of systems (random slices,
+coefficients) can be given as ``data`` (a pytree of arrays); F is then called
+``F(z, p, data)`` and the data travel as arguments of the compiled kernels,
+not as constants baked into them.  So every instance of the family shares one
+compiled kernel per shape, and the persistent XLA cache serves it to later
+processes.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ def padded_rows(fn: Callable, Z: np.ndarray, *args) -> np.ndarray:
         size *= 2
     if size > k:
         Z = np.concatenate([Z, np.zeros((size - k,) + Z.shape[1:], Z.dtype)])
-    return np.asarray(fn(jnp.asarray(Z), *args))[:k]
+    return np.asarray(fn(Z, *args))[:k]
 
 
 @dataclass(eq=False)
@@ -44,13 +51,14 @@ class System:
     n: int
     m: int = 0
     name: str = "system"
+    data: object = None
     _cache: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
-        z = jnp.zeros(self.n, jnp.complex128)
-        p = jnp.zeros(self.m, jnp.complex128)
+        z = jax.ShapeDtypeStruct((self.n,), jnp.complex128)
+        p = jax.ShapeDtypeStruct((self.m,), jnp.complex128)
         try:
-            out = jax.eval_shape(self.F, z, p)
+            out = jax.eval_shape(self.call, z, p, self.data)
         except Exception as exc:
             raise NeuromanifoldError(
                 f"the system {self.name!r} cannot be evaluated at z in C^{self.n}, p in C^{self.m}: "
@@ -61,16 +69,28 @@ class System:
                 f"{self.n} unknowns; give exactly {self.n} equations (randomise an overdetermined "
                 f"system: take n random linear combinations of its equations)")
 
-    # -- kernels, single point (vmapped by the tracker) ---------------------------------
+    def with_data(self, data) -> System:
+        """The same family at other data, sharing the compiled kernels."""
+        return System(self.F, self.n, self.m, self.name, data, self._cache)
+
+    # -- kernels, single point (vmapped by the tracker); ``data`` is the instance --------
+    def call(self, z, p, data):
+        out = self.F(z, p) if data is None else self.F(z, p, data)
+        return jnp.asarray(out, jnp.complex128)
+
+    def jac_call(self, z, p, data):
+        return jax.jacfwd(self.call, argnums=0, holomorphic=True)(z, p, data)
+
+    def dir_call(self, z, p, dp, data):
+        """d/ds F(z, p + s dp) at s = 0."""
+        return jax.jvp(lambda q: self.call(z, q, data), (p,), (dp,))[1]
+
     def value(self, z, p):
-        return jnp.asarray(self.F(z, p), jnp.complex128)
+        """F(z; p) of this instance (its data closed over)."""
+        return self.call(z, p, self.data)
 
     def jac_z(self, z, p):
-        return jax.jacfwd(self.value, argnums=0, holomorphic=True)(z, p)
-
-    def dir_p(self, z, p, dp):
-        """d/ds F(z, p + s dp) at s = 0."""
-        return jax.jvp(lambda q: self.value(z, q), (p,), (dp,))[1]
+        return self.jac_call(z, p, self.data)
 
     # -- batched helpers on the host ------------------------------------------------------
     def compiled(self, key: str, make: Callable) -> Callable:
@@ -79,24 +99,24 @@ class System:
         return self._cache[key]
 
     def _batched(self, key: str, kernel: Callable, Z, p) -> np.ndarray:
-        """kernel at each row of Z, rows padded to a power of two (few compiled shapes)."""
-        fn = self.compiled(key, lambda: jax.jit(jax.vmap(kernel, in_axes=(0, None))))
+        """kernel(z, p, data) at each row of Z, rows padded to a power of two (few compiled shapes)."""
+        fn = self.compiled(key, lambda: jax.jit(jax.vmap(kernel, in_axes=(0, None, None))))
         Z = np.asarray(Z, np.complex128).reshape(-1, self.n)
-        return padded_rows(fn, Z, jnp.asarray(p, jnp.complex128).reshape(self.m))
+        return padded_rows(fn, Z, np.asarray(p, np.complex128).reshape(self.m), self.data)
 
     def evaluate(self, Z, p) -> np.ndarray:
         """F at each row of Z (k, n) at parameters p."""
-        return self._batched("F", self.value, Z, p)
+        return self._batched("F", self.call, Z, p)
 
     def jacobians(self, Z, p) -> np.ndarray:
         """dF/dz at each row of Z: shape (k, n, n)."""
-        return self._batched("J", self.jac_z, Z, p)
+        return self._batched("J", self.jac_call, Z, p)
 
     def newton(self, Z, p, iterations: int = 3) -> np.ndarray:
         """A few Newton steps on each row of Z (no safeguards: for polishing end points)."""
-        def polish(z, q):
+        def polish(z, q, data):
             def body(_, w):
-                return w - jnp.linalg.solve(self.jac_z(w, q), self.value(w, q))
+                return w - jnp.linalg.solve(self.jac_call(w, q, data), self.call(w, q, data))
             return jax.lax.fori_loop(0, iterations, body, z)
 
         return self._batched(f"newton{iterations}", polish, Z, p)

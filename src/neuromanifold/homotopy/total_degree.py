@@ -17,7 +17,6 @@ import itertools
 import time
 from dataclasses import dataclass
 
-import jax.numpy as jnp
 import numpy as np
 
 from ..errors import NeuromanifoldError, TooLargeError
@@ -56,14 +55,14 @@ def equation_degrees(system: System, p=None, max_degree: int = 64, seed: int = 0
 def _homotopy(system: System, degrees: tuple) -> System:
     """q0 G(z) + q1 F(z; p) with parameters (q0, q1, p), cached on the system (one compilation)."""
     def make():
-        d = jnp.asarray(degrees)
+        d = np.asarray(degrees)
 
-        def H(z, q):
-            return q[0] * (z ** d - 1.0) + q[1] * system.value(z, q[2:])
+        def H(z, q, data=None):
+            return q[0] * (z ** d - 1.0) + q[1] * system.call(z, q[2:], data)
 
-        return System(H, system.n, 2 + system.m, f"total-degree homotopy of {system.name}")
+        return System(H, system.n, 2 + system.m, f"total-degree homotopy of {system.name}", system.data)
 
-    return system.compiled(f"total-degree{degrees}", make)
+    return system.compiled(f"total-degree{degrees}", make).with_data(system.data)
 
 
 @dataclass

@@ -12,7 +12,8 @@ when p0 and p1 are both real.  ``path="linear"`` takes gamma = 1 (for
 segments between random complex parameters, as in monodromy loops).
 
 Each step: a classical RK4 predictor on the Davidenko equation
-dz/dt = -F_z^{-1} F_p p'(t), then two Newton corrections at p(t + h).  The
+dz/dt = -F_z^{-1} F_p p'(t), then two chord-Newton corrections at p(t + h)
+(with the LU factors of F_z from the last RK stage, at t + h).  The
 step is accepted only when the first correction is small relative to |z|
 (a trust region: the prediction lies well inside the basin of the path) and
 the second contracts it at least fourfold (the prediction is an approximate
@@ -20,9 +21,9 @@ zero).  The step size follows the fifth-order error estimate, growing at most
 2x and shrinking 2x on rejection.
 
 All paths of a call advance together: a jitted, vmapped chunk of steps over a
-fixed-size batch with an active mask; between chunks the unfinished paths are
-compacted into a smaller batch (sizes are powers of 4, so only a few shapes
-are compiled).  Every path ends with a status (``STATUS``); failed paths are
+fixed-size batch of slots (sizes from ``SIZES``, so only a few shapes are
+compiled); a finished path's slot is refilled from the queue, and when the
+queue is empty and few paths are left they move into a smaller batch.  Every path ends with a status (``STATUS``); failed paths are
 re-tracked once with tighter settings; end points reached from distinct
 starts that coincide (path jumping) are re-tracked too, and what is still
 wrong in the end is reported, never dropped.
@@ -116,7 +117,7 @@ class TrackResult:
 
 
 def _chunk_function(system: System, chunk: int):
-    """jit(vmap) of `chunk` tracker steps; arguments (state..., p0, p1, gamma, opts)."""
+    """jit(vmap) of `chunk` tracker steps; arguments (state..., p0, p1, gamma, opts, data)."""
 
     def param(t, p0, p1, gamma):
         den = gamma * (1.0 - t) + t
@@ -124,27 +125,36 @@ def _chunk_function(system: System, chunk: int):
         dw = gamma / den ** 2
         return p0 + w * (p1 - p0), dw * (p1 - p0)
 
-    def velocity(z, t, p0, p1, gamma):
+    @jax.jit
+    def velocity(z, t, p0, p1, gamma, data):
         p, dp = param(t, p0, p1, gamma)
-        return -jnp.linalg.solve(system.jac_z(z, p), system.dir_p(z, p, dp))
+        return -jnp.linalg.solve(system.jac_call(z, p, data), system.dir_call(z, p, dp, data))
 
-    def newton(z, p):
-        d = jnp.linalg.solve(system.jac_z(z, p), system.value(z, p))
+    def last_velocity(z, t, p0, p1, gamma, data):
+        """The velocity and the LU factors of F_z there (reused by the chord corrections)."""
+        p, dp = param(t, p0, p1, gamma)
+        lu = jax.scipy.linalg.lu_factor(system.jac_call(z, p, data))
+        return -jax.scipy.linalg.lu_solve(lu, system.dir_call(z, p, dp, data)), lu
+
+    def chord(z, p, lu, data):
+        d = jax.scipy.linalg.lu_solve(lu, system.call(z, p, data))
         return z - d, jnp.linalg.norm(d)
 
-    def one_step(z, t, h, status, steps, p0, p1, gamma, opts):
+    def one_step(z, t, h, status, steps, p0, p1, gamma, opts, data):
         tol, trust, min_step, max_steps, diverge = opts[0], opts[1], opts[2], opts[3], opts[4]
         active = status == TRACKING
         h = jnp.minimum(h, 1.0 - t)
-        k1 = velocity(z, t, p0, p1, gamma)
-        k2 = velocity(z + 0.5 * h * k1, t + 0.5 * h, p0, p1, gamma)
-        k3 = velocity(z + 0.5 * h * k2, t + 0.5 * h, p0, p1, gamma)
-        k4 = velocity(z + h * k3, t + h, p0, p1, gamma)
+        k1 = velocity(z, t, p0, p1, gamma, data)
+        k2 = velocity(z + 0.5 * h * k1, t + 0.5 * h, p0, p1, gamma, data)
+        k3 = velocity(z + 0.5 * h * k2, t + 0.5 * h, p0, p1, gamma, data)
+        k4, lu = last_velocity(z + h * k3, t + h, p0, p1, gamma, data)
         zp = z + (h / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
         t1 = t + h
         p, _ = param(t1, p0, p1, gamma)
-        z1, n1 = newton(zp, p)
-        z2, n2 = newton(z1, p)
+        # two chord-Newton corrections with F_z from the last RK stage, at the same t + h and
+        # O(h) away from the prediction: the contraction test below still measures convergence
+        z1, n1 = chord(zp, p, lu, data)
+        z2, n2 = chord(z1, p, lu, data)
         scale = 1.0 + jnp.linalg.norm(z2)
         finite = jnp.all(jnp.isfinite(z2)) & jnp.isfinite(n1) & jnp.isfinite(n2)
         converged = n2 <= 1e-11 * scale
@@ -165,26 +175,26 @@ def _chunk_function(system: System, chunk: int):
                 jnp.where(active, new_h, h), jnp.where(active, new_status, status),
                 jnp.where(active, steps + 1, steps))
 
-    batched = jax.vmap(one_step, in_axes=(0, 0, 0, 0, 0, None, None, None, None))
+    batched = jax.vmap(one_step, in_axes=(0, 0, 0, 0, 0, None, None, None, None, None))
 
-    def run(z, t, h, status, steps, p0, p1, gamma, opts):
+    def run(z, t, h, status, steps, p0, p1, gamma, opts, data):
         def body(_, s):
-            return batched(*s, p0, p1, gamma, opts)
+            return batched(*s, p0, p1, gamma, opts, data)
         return jax.lax.fori_loop(0, chunk, body, (z, t, h, status, steps))
 
     return jax.jit(run)
 
 
-#: Paths advance in slots of this many (one compiled shape), then in a tail of TAIL slots.
+#: Paths advance in at most SLOTS slots (one compiled shape per batch size in SIZES).
 SLOTS = 1024
-TAIL = 64
+
+
+SIZES = (8, 16, 32, 64, 256, 1024)
 
 
 def _slots(k: int) -> int:
-    size = TAIL
-    while size < min(k, SLOTS):
-        size *= 4
-    return size
+    """Smallest batch size of SIZES holding k paths (at most SLOTS)."""
+    return next(s for s in SIZES if s >= min(k, SLOTS))
 
 
 def _run(system: System, Z0: np.ndarray, p0, p1, gamma: complex, options: TrackOptions,
@@ -197,9 +207,9 @@ def _run(system: System, Z0: np.ndarray, p0, p1, gamma: complex, options: TrackO
     Z = Z0.copy()
     status = np.full(k, TRACKING, np.int32)
     steps = np.zeros(k, np.int32)
-    opts = jnp.asarray(options.vector())
-    p0j, p1j = jnp.asarray(p0, jnp.complex128), jnp.asarray(p1, jnp.complex128)
-    g = jnp.asarray(gamma, jnp.complex128)
+    opts = options.vector()
+    p0j, p1j = np.asarray(p0, np.complex128), np.asarray(p1, np.complex128)
+    g = np.complex128(gamma)
     size = _slots(k)
     owner = np.full(size, -1)                  # which path each slot holds (-1: empty)
     # Empty slots hold a regular point (the first start at t = 0), never zeros or a failed end
@@ -222,8 +232,7 @@ def _run(system: System, Z0: np.ndarray, p0, p1, gamma: complex, options: TrackO
 
     fill(range(size))
     while np.any(owner >= 0):
-        out = fn(jnp.asarray(z), jnp.asarray(t), jnp.asarray(h), jnp.asarray(st), jnp.asarray(nsteps),
-                 p0j, p1j, g, opts)
+        out = fn(z, t, h, st, nsteps, p0j, p1j, g, opts, system.data)
         z, t, h, st, nsteps = (np.array(a) for a in out)
         done = np.flatnonzero((owner >= 0) & (st != TRACKING))
         if done.size:
@@ -236,16 +245,18 @@ def _run(system: System, Z0: np.ndarray, p0, p1, gamma: complex, options: TrackO
             if progress is not None:
                 progress(int(done.size))
         live = np.flatnonzero(owner >= 0)
-        if queue >= k and size > TAIL and 0 < live.size <= TAIL:
-            # the tail: move the unfinished paths into a small batch
-            def keep(a, fillv, live=live):
-                pad = np.empty((TAIL - live.size,) + a.shape[1:], a.dtype)
+        if queue >= k and 0 < live.size <= size // 8:
+            # the tail: move the unfinished paths into a smaller batch
+            new = _slots(live.size)
+
+            def keep(a, fillv, live=live, new=new):
+                pad = np.empty((new - live.size,) + a.shape[1:], a.dtype)
                 pad[...] = fillv
                 return np.concatenate([a[live], pad])
 
             z, t, h, nsteps = keep(z, Z0[0]), keep(t, 0.0), keep(h, options.initial_step), keep(nsteps, 0)
             st, owner = keep(st, SUCCESS), keep(owner, -1)
-            size = TAIL
+            size = new
     return Z, status, steps
 
 

@@ -2,10 +2,11 @@
 
 Method (pseudo-witness set, :mod:`.witness`): solve G(lambda; b0) = 0 by
 monodromy in b, keeping one lambda per image point (sameness is decided on
-the images f_theta(lambda), compared to relative tolerance ``rtol``); stop
-when ``stall_loops`` loops find no new image point, then run the trace test
-(the sum of the image points must be affine-linear along a parallel pencil
-b0 + s delta; failing it, monodromy resumes).  The image points found are
+the images f_theta(lambda), compared to relative tolerance ``rtol``).  After
+every loop that finds no new image point the trace test runs (the sum of the
+image points must be affine-linear along a parallel pencil b0 + s delta); it
+ends the search when it passes.  ``stall_loops`` loops in a row without news
+end it too; then a failed trace test resumes monodromy with more loops.  The image points found are
 certified: each lambda by a Krawczyk test on G, then the enclosures of their
 images, evaluated in ball arithmetic, must be pairwise disjoint, giving a
 certified lower bound ``certified_count`` <= deg M (distinct points of M ∩ L
@@ -76,7 +77,6 @@ def trace_test(ws: ImageSlice, reps: np.ndarray, b0: np.ndarray, seed: int = 0,
 def _image_enclosure_groups(ws: ImageSlice, cert) -> np.ndarray:
     """Group the certified lambdas whose image enclosures overlap."""
     import jax
-    import jax.numpy as jnp
     from ..backends.objects import ObjectFunction
     from ..homotopy.certify import _boxes, _groups, _lift
 
@@ -84,7 +84,7 @@ def _image_enclosure_groups(ws: ImageSlice, cert) -> np.ndarray:
     if not np.any(cert.certified):
         return np.full(k, -1)
     idx = np.flatnonzero(cert.certified)
-    f = ObjectFunction(jax.vmap(ws.image), jnp.zeros((len(idx), ws.k), jnp.complex128))
+    f = ObjectFunction(jax.vmap(ws.image), np.zeros((len(idx), ws.k), np.complex128))
     enc = f(_boxes(cert.solutions[idx], cert.radius[idx]), lift=_lift)
     full = np.empty((k, enc.shape[1]), dtype=object)
     full[idx] = enc
@@ -122,12 +122,24 @@ def degree(arch, seed: int = 0, *, stall_loops: int = 5, rtol: float = 1e-6, cer
     found = lam0[None]
     loops = paths = failed = 0
     trace = {}
+    tested = {"count": None, "result": {}}
+
+    def complete(S):
+        # after a loop that found nothing new, the trace test decides (it costs 2/3 of a loop)
+        if tested["count"] != len(S):
+            tested["count"] = len(S)
+            return False
+        tested["result"] = trace_test(ws, S, b0, seed=seed)
+        return tested["result"]["passed"]
+
     for attempt in range(4):
+        tested["count"] = None
         mono = monodromy_solve(ws.system, found, b0, stall_loops=stall_loops * (attempt + 1),
-                               rtol=rtol, seed=seed + 100 * attempt, key=ws.images, progress=progress)
+                               rtol=rtol, seed=seed + 100 * attempt, key=ws.images, progress=progress,
+                               complete=complete)
         found = mono.solutions
         loops, paths, failed = loops + mono.loops, paths + mono.paths, failed + mono.failed_paths
-        trace = trace_test(ws, found, b0, seed=seed)
+        trace = tested["result"] if mono.stopped == "complete" else trace_test(ws, found, b0, seed=seed)
         if trace["passed"]:
             break
     value = len(found)

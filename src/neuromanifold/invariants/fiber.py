@@ -63,15 +63,12 @@ class FiberResult(Result):
 
 def _slice_system(ws: ImageSlice, b: np.ndarray) -> System:
     """G(lambda; theta_c) = A f(theta_c + S lambda)(X) - b with the slice offset as parameter."""
-    A, S, X = jnp.asarray(ws.A), jnp.asarray(ws.S), jnp.asarray(ws.X)
-    c, bj = jnp.asarray(ws.c), jnp.asarray(b)
-    f = ws.param.f
+    def G(lam, thc, data):
+        S, X, c, A, b = data
+        return ws.witness_function(lam, b, (thc, S, X, c, A))
 
-    def G(lam, thc):
-        v = jax.vmap(f, in_axes=(None, 0, None))(thc + S @ lam, X, c).reshape(-1)
-        return A @ v - bj
-
-    return System(G, ws.k, ws.param.n_params, "moving-slice system")
+    return System(G, ws.k, ws.param.n_params, "moving-slice system",
+                  (ws.S, ws.X, ws.c, ws.A, np.asarray(b, complex)))
 
 
 def _components(ws: ImageSlice, pts: np.ndarray, b0, seed: int, stall: int = 8, max_loops: int = 60):

@@ -55,30 +55,39 @@ class ImageSlice:
         self.A = A / np.linalg.norm(A, axis=1, keepdims=True)
         self.c = np.asarray([float(c) for c in self.param.constants], dtype=complex)
 
+    @property
+    def data(self) -> tuple:
+        """(theta_c, S, X, c, A): the random numbers of this slice, passed to compiled kernels."""
+        return (self.theta_c, self.S, self.X, self.c, self.A)
+
     def theta(self, lam):
-        return jnp.asarray(self.theta_c) + jnp.asarray(self.S) @ lam
+        return self.theta_c + self.S @ lam
+
+    def image_at(self, lam, data):
+        """Coordinates of f_theta(lambda) in V (values at the points X, flattened), for slice data."""
+        theta_c, S, X, c = data[:4]
+        values = jax.vmap(self.param.f, in_axes=(None, 0, None))(theta_c + S @ lam, X, c)
+        return values.reshape(-1)
 
     def image(self, lam):
-        """Coordinates of f_theta(lambda) in V: its values at the points X, flattened."""
-        values = jax.vmap(self.param.f, in_axes=(None, 0, None))(self.theta(lam), jnp.asarray(self.X),
-                                                                jnp.asarray(self.c))
-        return values.reshape(-1)
+        """Coordinates of f_theta(lambda) in V for this slice."""
+        return self.image_at(lam, self.data)
+
+    def witness_function(self, lam, b, data):
+        """G(lambda; b) = A f_theta(lambda)(X) - b."""
+        return data[4] @ self.image_at(lam, data) - b
 
     @cached_property
     def system(self) -> System:
-        A = jnp.asarray(self.A)
-
-        def G(lam, b):
-            return A @ self.image(lam) - b
-
-        return System(G, self.k, self.k, f"pseudo-witness system of {self.param.arch}")
+        return System(self.witness_function, self.k, self.k, f"pseudo-witness system of {self.param.arch}",
+                      self.data)
 
     @cached_property
     def _images(self):
-        return jax.jit(jax.vmap(self.image))
+        return jax.jit(jax.vmap(self.image_at, in_axes=(0, None)))
 
     def images(self, L: np.ndarray) -> np.ndarray:
-        return padded_rows(self._images, np.asarray(L, complex).reshape(-1, self.k))
+        return padded_rows(self._images, np.asarray(L, complex).reshape(-1, self.k), self.data)
 
     def seed_point(self, rng: np.random.Generator):
         lam0 = _cnormal(rng, self.k)
