@@ -1,6 +1,7 @@
 """Layer 3: the numerical algebraic geometry engine.
 
-One entry point per task: :func:`track` (parameter homotopy), :func:`solve`
+One entry point per task: :func:`track` (parameter homotopy; :func:`track_loop` around a
+triangle of parameters), :func:`solve`
 (total-degree homotopy), :func:`monodromy_solve`, :func:`certify` (Krawczyk);
 systems are :class:`System` objects wrapping JAX functions F(z, p).
 """
@@ -9,7 +10,7 @@ from .certify import CertifyResult, certify
 from .monodromy import MonodromyResult, monodromy_solve
 from .system import System
 from .total_degree import SolveResult, solve
-from .tracker import STATUS, TrackOptions, TrackResult, track
+from .tracker import STATUS, TrackOptions, TrackResult, track, track_loop
 
 __all__ = [
            "STATUS",
@@ -23,4 +24,5 @@ __all__ = [
            "monodromy_solve",
            "solve",
            "track",
+           "track_loop",
 ]

@@ -23,7 +23,7 @@ import numpy as np
 from ..errors import NeuromanifoldError
 from .dedup import match, unique
 from .system import as_system
-from .tracker import TrackOptions, track
+from .tracker import JUMPED, TrackOptions, track_loop
 
 
 @dataclass
@@ -33,7 +33,7 @@ class MonodromyResult:
     solutions: np.ndarray
     parameters: np.ndarray
     loops: int
-    paths: int                 # paths tracked in all loops (edges counted separately)
+    paths: int                 # paths tracked in all loops (the three edges of a loop counted separately)
     failed_paths: int          # paths that failed on some edge (their loop was lost, not the base)
     jumped_paths: int
     stopped: str               # "stalled", "target", "complete", "max_loops"
@@ -107,17 +107,12 @@ def monodromy_solve(F, seed_solutions, p0, *, target: int | None = None, stall_l
             stopped = "complete"
             break
         p1, p2 = draw(rng), draw(rng)
-        Z = S
-        alive = np.ones(len(S), bool)
-        for a, b in ((p0, p1), (p1, p2), (p2, p0)):
-            r = track(system, Z, a, b, path="linear", options=options, seed=seed + loops)
-            paths += r.paths
-            ok = r.success
-            jumped += int(np.sum(r.status == 6))
-            alive &= ok
-            Z = np.where(ok[:, None], r.solutions, Z)
+        r = track_loop(system, S, p0, p1, p2, options=options)
+        paths += 3 * r.paths
+        alive = r.success
+        jumped += int(np.sum(r.status == JUMPED))
         failed += int(np.sum(~alive))
-        ends = Z[alive]
+        ends = r.solutions[alive]
         loops += 1
         new = ends[match(key(S), key(ends), rtol) < 0] if len(ends) else ends
         if len(new):

@@ -117,22 +117,35 @@ class TrackResult:
 
 
 def _chunk_function(system: System, chunk: int):
-    """jit(vmap) of `chunk` tracker steps; arguments (state..., p0, p1, gamma, opts, data)."""
+    """jit(vmap) of `chunk` tracker steps; arguments (state..., V, knots, gamma, opts, data).
 
-    def param(t, p0, p1, gamma):
-        den = gamma * (1.0 - t) + t
-        w = t / den
-        dw = gamma / den ** 2
-        return p0 + w * (p1 - p0), dw * (p1 - p0)
+    The parameter path is a polyline through the vertices V[0..3] reached at the times
+    knots[0..3] (0 = knots[0] <= ... <= knots[3] = 1; a segment of zero duration is skipped),
+    each segment a gamma-arc.  One segment [p0, p1] is V = (p0, p1, p1, p1), knots (0, 1, 1, 1);
+    a monodromy loop p0 -> p1 -> p2 -> p0 is one path with gamma = 1."""
+
+    def param(t, V, knots, gamma):
+        seg = jnp.minimum((t >= knots[1]).astype(jnp.int32) + (t >= knots[2]).astype(jnp.int32), 2)
+        a, b = V[seg], V[seg + 1]
+        length = jnp.maximum(knots[seg + 1] - knots[seg], 1e-300)
+        tau = jnp.clip((t - knots[seg]) / length, 0.0, 1.0)
+        den = gamma * (1.0 - tau) + tau
+        w = tau / den
+        dw = gamma / den ** 2 / length
+        return a + w * (b - a), dw * (b - a)
+
+    def next_knot(t, knots):
+        later = jnp.where(knots[1:] > t + 1e-15, knots[1:], 1.0)
+        return jnp.min(later)
 
     @jax.jit
-    def velocity(z, t, p0, p1, gamma, data):
-        p, dp = param(t, p0, p1, gamma)
+    def velocity(z, t, V, knots, gamma, data):
+        p, dp = param(t, V, knots, gamma)
         return -jnp.linalg.solve(system.jac_call(z, p, data), system.dir_call(z, p, dp, data))
 
-    def last_velocity(z, t, p0, p1, gamma, data):
+    def last_velocity(z, t, V, knots, gamma, data):
         """The velocity and the LU factors of F_z there (reused by the chord corrections)."""
-        p, dp = param(t, p0, p1, gamma)
+        p, dp = param(t, V, knots, gamma)
         lu = jax.scipy.linalg.lu_factor(system.jac_call(z, p, data))
         return -jax.scipy.linalg.lu_solve(lu, system.dir_call(z, p, dp, data)), lu
 
@@ -140,17 +153,23 @@ def _chunk_function(system: System, chunk: int):
         d = jax.scipy.linalg.lu_solve(lu, system.call(z, p, data))
         return z - d, jnp.linalg.norm(d)
 
-    def one_step(z, t, h, status, steps, p0, p1, gamma, opts, data):
+    def one_step(z, t, h, status, steps, V, knots, gamma, opts, data):
         tol, trust, min_step, max_steps, diverge = opts[0], opts[1], opts[2], opts[3], opts[4]
         active = status == TRACKING
-        h = jnp.minimum(h, 1.0 - t)
-        k1 = velocity(z, t, p0, p1, gamma, data)
-        k2 = velocity(z + 0.5 * h * k1, t + 0.5 * h, p0, p1, gamma, data)
-        k3 = velocity(z + 0.5 * h * k2, t + 0.5 * h, p0, p1, gamma, data)
-        k4, lu = last_velocity(z + h * k3, t + h, p0, p1, gamma, data)
-        zp = z + (h / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
-        t1 = t + h
-        p, _ = param(t1, p0, p1, gamma)
+        # never step across a vertex (the path has a corner there): land on it
+        knot = next_knot(t, knots)
+        clamped = h >= knot - t
+        hs = jnp.where(clamped, knot - t, h)
+        # the midpoint and the end of the step lie on the segment where the step starts
+        # (the step never crosses a knot); evaluate the end at the knot from the left
+        t_end = jnp.where(clamped, knot, t + hs)
+        k1 = velocity(z, t, V, knots, gamma, data)
+        k2 = velocity(z + 0.5 * hs * k1, t + 0.5 * hs, V, knots, gamma, data)
+        k3 = velocity(z + 0.5 * hs * k2, t + 0.5 * hs, V, knots, gamma, data)
+        k4, lu = last_velocity(z + hs * k3, jnp.minimum(t_end, knot - 1e-15 * (knot < 1.0)), V, knots,
+                               gamma, data)
+        zp = z + (hs / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+        p, _ = param(t_end, V, knots, gamma)
         # two chord-Newton corrections with F_z from the last RK stage, at the same t + h and
         # O(h) away from the prediction: the contraction test below still measures convergence
         z1, n1 = chord(zp, p, lu, data)
@@ -159,12 +178,13 @@ def _chunk_function(system: System, chunk: int):
         finite = jnp.all(jnp.isfinite(z2)) & jnp.isfinite(n1) & jnp.isfinite(n2)
         converged = n2 <= 1e-11 * scale
         ok = finite & (n1 <= trust * scale) & ((n2 <= 0.25 * n1) | converged)
-        # step-size control from the fifth-order estimate n1 ~ C h^5
+        # step-size control from the fifth-order estimate n1 ~ C h^5; a step shortened to land on
+        # a vertex keeps the longer step it was asked to take
         ratio = (tol * scale / jnp.maximum(n1, 1e-300)) ** 0.2
         grow = jnp.clip(0.8 * ratio, 0.5, 2.0)
-        new_h = jnp.where(ok, h * grow, 0.5 * h)
+        new_h = jnp.where(ok, jnp.where(clamped, jnp.maximum(h, hs * grow), hs * grow), 0.5 * hs)
         new_z = jnp.where(ok, z2, z)
-        new_t = jnp.where(ok, t1, t)
+        new_t = jnp.where(ok, t_end, t)
         new_t = jnp.where(ok & (1.0 - new_t < 1e-15), 1.0, new_t)
         new_status = jnp.where(ok & (new_t >= 1.0), SUCCESS, TRACKING)
         new_status = jnp.where(ok & (jnp.linalg.norm(new_z) > diverge), DIVERGED, new_status)
@@ -177,9 +197,9 @@ def _chunk_function(system: System, chunk: int):
 
     batched = jax.vmap(one_step, in_axes=(0, 0, 0, 0, 0, None, None, None, None, None))
 
-    def run(z, t, h, status, steps, p0, p1, gamma, opts, data):
+    def run(z, t, h, status, steps, V, knots, gamma, opts, data):
         def body(_, s):
-            return batched(*s, p0, p1, gamma, opts, data)
+            return batched(*s, V, knots, gamma, opts, data)
         return jax.lax.fori_loop(0, chunk, body, (z, t, h, status, steps))
 
     return jax.jit(run)
@@ -197,7 +217,7 @@ def _slots(k: int) -> int:
     return next(s for s in SIZES if s >= min(k, SLOTS))
 
 
-def _run(system: System, Z0: np.ndarray, p0, p1, gamma: complex, options: TrackOptions,
+def _run(system: System, Z0: np.ndarray, V, knots, gamma: complex, options: TrackOptions,
          progress=None):
     """Track all rows of Z0.  A fixed number of slots holds the paths in flight; a finished
     path's slot is refilled from the queue, so at most two batch shapes are ever compiled."""
@@ -208,7 +228,6 @@ def _run(system: System, Z0: np.ndarray, p0, p1, gamma: complex, options: TrackO
     status = np.full(k, TRACKING, np.int32)
     steps = np.zeros(k, np.int32)
     opts = options.vector()
-    p0j, p1j = np.asarray(p0, np.complex128), np.asarray(p1, np.complex128)
     g = np.complex128(gamma)
     size = _slots(k)
     owner = np.full(size, -1)                  # which path each slot holds (-1: empty)
@@ -232,7 +251,7 @@ def _run(system: System, Z0: np.ndarray, p0, p1, gamma: complex, options: TrackO
 
     fill(range(size))
     while np.any(owner >= 0):
-        out = fn(z, t, h, st, nsteps, p0j, p1j, g, opts, system.data)
+        out = fn(z, t, h, st, nsteps, V, knots, g, opts, system.data)
         z, t, h, st, nsteps = (np.array(a) for a in out)
         done = np.flatnonzero((owner >= 0) & (st != TRACKING))
         if done.size:
@@ -327,11 +346,32 @@ def track(F, starts, p0, p1, *, path: str = "gamma", gamma: complex | None = Non
             g = complex(gamma)
     else:
         raise ValueError(f"unknown path {path!r}: use 'gamma' or 'linear'")
+    V = np.stack([p0, p1, p1, p1])
+    return _track(system, Z0, V, np.array([0.0, 1.0, 1.0, 1.0]), g, options, retrack, check_injective,
+                  progress, t0)
+
+
+def track_loop(F, starts, p0, p1, p2, *, options: TrackOptions | None = None, retrack: bool = True,
+               check_injective: bool = True, progress=None) -> TrackResult:
+    """Track each row of ``starts`` (solutions at p0) around the triangle p0 -> p1 -> p2 -> p0
+    (straight edges) in one pass: each path runs its whole loop without waiting for the others
+    at the vertices.  The end points are a permutation of the starts (monodromy)."""
+    system = as_system(F)
+    options = options or TrackOptions()
+    t0 = time.perf_counter()
+    Z0 = np.atleast_2d(np.asarray(starts, dtype=np.complex128))
+    V = np.stack([np.asarray(q, dtype=np.complex128).reshape(system.m) for q in (p0, p1, p2, p0)])
+    return _track(system, Z0, V, np.array([0.0, 1 / 3, 2 / 3, 1.0]), 1.0 + 0j, options, retrack,
+                  check_injective, progress, t0)
+
+
+def _track(system, Z0, V, knots, g, options, retrack, check_injective, progress, t0) -> TrackResult:
+    p0, p1 = V[0], V[-1]
     if len(Z0) == 0:
         empty = np.zeros(0)
         return TrackResult(Z0, Z0.copy(), empty.astype(int), empty.astype(int), empty, empty, p0, p1,
                            g, 0.0, 0, options)
-    Z, status, steps = _run(system, Z0, p0, p1, g, options, progress)
+    Z, status, steps = _run(system, Z0, V, knots, g, options, progress)
     Z, cond, res = _endpoint_quality(system, Z, p1, status, options)
     retracked = 0
     if retrack:
@@ -341,7 +381,7 @@ def track(F, starts, p0, p1, *, path: str = "gamma", gamma: complex | None = Non
         if redo.size:
             retracked = int(redo.size)
             tight = options.tighter()
-            Zr, sr, str_ = _run(system, Z0[redo], p0, p1, g, tight)
+            Zr, sr, str_ = _run(system, Z0[redo], V, knots, g, tight)
             Zr, cr, rr = _endpoint_quality(system, Zr, p1, sr, tight)
             Z[redo], status[redo], steps[redo] = Zr, sr, steps[redo] + str_
             cond[redo], res[redo] = cr, rr

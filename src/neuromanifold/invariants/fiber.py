@@ -37,7 +37,7 @@ from ..errors import NeuromanifoldError, TooLargeError
 from ..homotopy.dedup import UnionFind, match
 from ..homotopy.monodromy import monodromy_solve
 from ..homotopy.system import System
-from ..homotopy.tracker import track
+from ..homotopy.tracker import track, track_loop
 from ..results import Result
 from .dimension import dimension as compute_dimension
 from .witness import ImageSlice
@@ -82,12 +82,9 @@ def _components(ws: ImageSlice, pts: np.ndarray, b0, seed: int, stall: int = 8, 
         # loop vertices: random offsets independent of th0 (large loops meet the branch points)
         q1 = 2.0 * (rng.standard_normal(th0.shape) + 1j * rng.standard_normal(th0.shape)) / np.sqrt(2)
         q2 = 2.0 * (rng.standard_normal(th0.shape) + 1j * rng.standard_normal(th0.shape)) / np.sqrt(2)
-        Z, alive = pts, np.ones(len(pts), bool)
-        for a, b in ((th0, q1), (q1, q2), (q2, th0)):
-            r = track(sysm, Z, a, b, path="linear", seed=seed + loops)
-            paths += r.paths
-            alive &= r.success
-            Z = np.where(r.success[:, None], r.solutions, Z)
+        r = track_loop(sysm, pts, th0, q1, q2)
+        paths += 3 * r.paths
+        alive, Z = r.success, r.solutions
         failed += int(np.sum(~alive))
         loops += 1
         target = match(pts, Z, 1e-6)
