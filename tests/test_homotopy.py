@@ -187,3 +187,15 @@ def test_witness_system_count_agrees_with_phcpack_and_msolve():
     phc = int(re.findall(r"Number of regular solutions\s*:\s*(\d+)", text)[-1])
     exact = degree_by_msolve(ws, 0)["witness_solutions"] if ms.binary() else phc
     assert mono.count == phc == exact == 12        # deg 4 x 3 points on each fibre slice
+
+
+def test_loop_around_a_branch_point_swaps_square_roots():
+    """z^2 = p: a triangle around p = 0 takes sqrt(1) = 1 to -1; one beside it brings 1 back."""
+    from neuromanifold.homotopy.tracker import track_loop
+
+    S = System(lambda z, p: jnp.stack([z[0] ** 2 - p[0]]), 1, 1)
+    w = np.exp(2j * np.pi / 3)
+    around = track_loop(S, [[1.0], [-1.0]], [1.0], [w], [w * w])
+    beside = track_loop(S, [[1.0], [-1.0]], [1.0], [1.5 + 0.5j], [1.5 - 0.5j])
+    assert np.all(around.success) and np.allclose(around.solutions, [[-1.0], [1.0]])
+    assert np.all(beside.success) and np.allclose(beside.solutions, [[1.0], [-1.0]])
