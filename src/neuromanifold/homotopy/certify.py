@@ -80,6 +80,8 @@ def _functions(system: System, k: int):
         Fb = ObjectFunction(jax.vmap(system.value, in_axes=(0, None)), z, p)
         Jb = ObjectFunction(jax.vmap(system.jac_z, in_axes=(0, None)), z, p)
         return Fb, Jb
+    if system.data is not None:
+        return make()     # closes over this member's data; the cache is shared by the family
     return system.compiled(f"balls{k}", make)
 
 
