@@ -46,13 +46,14 @@ def dense_system(n: int, d: int, seed: int = 0):
     return System(F, n, 0, f"dense n={n} d={d}"), text
 
 
-def run_phc(polys: list[str], n: int, timeout: float) -> tuple[float | None, int | None]:
+def run_phc(text: str, timeout: float) -> tuple[float | None, int | None]:
+    """phc -b on an input file's text (the number of equations, then polynomials ended by ';')."""
     if shutil.which("phc") is None:
         return None, None
     with tempfile.TemporaryDirectory() as tmp:
         src, dst = os.path.join(tmp, "in"), os.path.join(tmp, "out")
         with open(src, "w") as fh:
-            fh.write(f"{n}\n" + "\n".join(polys) + "\n")
+            fh.write(text)
         t0 = time.perf_counter()
         try:
             subprocess.run(["phc", "-b", src, dst], capture_output=True, timeout=timeout, cwd=tmp)
@@ -123,7 +124,7 @@ def witness_rows(spec: str, timeout: float, seed: int = 0) -> list[str]:
     polys = expand(ws.system, b0)
     name = f"witness system of {spec} ({k} unknowns, msolve: {exact})"
     rows = []
-    for tool, run in (("PHCpack phc -b", lambda: run_phc(phc_input(polys).splitlines()[1:], k, timeout)),
+    for tool, run in (("PHCpack phc -b", lambda: run_phc(phc_input(polys), timeout)),
                       ("Macaulay2 solveSystem", lambda: run_m2_solve(polys, k, timeout))):
         their_t, their_n = run()
         rows.append(line(name, ours, mono.count, tool, their_t, their_n))
@@ -164,7 +165,7 @@ def main():
         t_warm = time.perf_counter() - t1
         print(f"dense n={n} d={d}: {r.paths} paths, {r.count} regular, {r.failed} failed, "
               f"{t:.1f} s cold, {t_warm:.1f} s warm = {r.paths / t_warm:,.0f} paths/s warm")
-        their_t, their_n = run_phc(polys, n, args.timeout)
+        their_t, their_n = run_phc(f"{n}\n" + "\n".join(polys) + "\n", args.timeout)
         rows.append(line(f"total degree, n={n}, d={d} ({d ** n} paths)", t, r2.count, "PHCpack phc -b",
                          their_t, their_n))
 

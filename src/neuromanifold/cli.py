@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from contextlib import contextmanager
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -25,6 +26,11 @@ out = Console()
 err = Console(stderr=True)
 
 SPEC_HELP = 'architecture spec, e.g. "mlp(widths=[2,2,1], activation=\\"x^3\\")"'
+
+# the arguments every command shares
+Specs = Annotated[list[str], typer.Argument(metavar="SPEC...", help=SPEC_HELP)]
+Seed = Annotated[int, typer.Option("--seed", help="random seed (part of every result)")]
+AsJson = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
 
 
 def _fail(message: str, hint: str | None = None, code: int = 2):
@@ -82,8 +88,8 @@ def _emit(results, as_json: bool, table) -> None:
 
 @app.command()
 def info(
-    specs: list[str] = typer.Argument(..., metavar="SPEC...", help=SPEC_HELP),
-    as_json: bool = typer.Option(False, "--json", help="print JSON instead of a table"),
+    specs: Specs,
+    as_json: AsJson = False,
 ):
     """Describe architectures: parameters, ambient space V and its basis, degrees, symmetries."""
     with _errors():
@@ -100,9 +106,9 @@ def info(
 
 @app.command()
 def dim(
-    specs: list[str] = typer.Argument(..., metavar="SPEC...", help=SPEC_HELP),
-    seed: int = typer.Option(0, "--seed", help="random seed (part of every result)"),
-    as_json: bool = typer.Option(False, "--json", help="print JSON instead of a table"),
+    specs: Specs,
+    seed: Seed = 0,
+    as_json: AsJson = False,
     force: bool = typer.Option(False, "--force", help="run even when the size estimate says it will not finish"),
     numerical: bool | None = typer.Option(
         None, "--numerical/--no-numerical",
@@ -127,9 +133,9 @@ def dim(
 
 @app.command()
 def degree(
-    specs: list[str] = typer.Argument(..., metavar="SPEC...", help=SPEC_HELP),
-    seed: int = typer.Option(0, "--seed", help="random seed (part of every result)"),
-    as_json: bool = typer.Option(False, "--json", help="print JSON instead of a table"),
+    specs: Specs,
+    seed: Seed = 0,
+    as_json: AsJson = False,
     force: bool = typer.Option(False, "--force", help="run even when the system looks too large"),
     msolve: bool = typer.Option(False, "--msolve", help="also count by exact Groebner bases (msolve)"),
 ):
@@ -152,12 +158,12 @@ def degree(
 
 @app.command()
 def fiber(
-    specs: list[str] = typer.Argument(..., metavar="SPEC...", help=SPEC_HELP),
+    specs: Specs,
     point: str | None = typer.Option(None, "--point",
                                      help='coefficient vector of f, e.g. "[1,0,0,0,1,0,0,0,0]" (linear: '
                                           'the matrix row-major); default mu at random weights'),
-    seed: int = typer.Option(0, "--seed", help="random seed (part of every result)"),
-    as_json: bool = typer.Option(False, "--json", help="print JSON instead of a table"),
+    seed: Seed = 0,
+    as_json: AsJson = False,
     force: bool = typer.Option(False, "--force", help="run even when the system looks too large"),
 ):
     """Generic fibre: dimension, known symmetries, number of symmetry orbits, real components."""
