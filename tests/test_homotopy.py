@@ -201,3 +201,78 @@ def test_loop_around_a_branch_point_swaps_square_roots():
     beside = track_loop(S, [[1.0], [-1.0]], [1.0], [1.5 + 0.5j], [1.5 - 0.5j])
     assert np.all(around.success) and np.allclose(around.solutions, [[-1.0], [1.0]])
     assert np.all(beside.success) and np.allclose(beside.solutions, [[1.0], [-1.0]])
+
+
+def test_paths_with_their_own_parameters():
+    """One batch, each start to its own target (many instances of a family at once): z^2 = p
+    from sqrt(1) to every p1 ends at a square root of that p1; loops given per path in one
+    batch act like separate loops (the branch point p = 0 inside the first, outside the second)."""
+    from neuromanifold.homotopy.tracker import track_loop
+
+    S = System(lambda z, p: jnp.stack([z[0] ** 2 - p[0]]), 1, 1)
+    P1 = np.array([[4.0], [9.0 + 0j], [-1.0], [2j]])
+    r = track(S, np.ones((4, 1)), [1.0], P1)
+    assert np.all(r.success) and np.allclose(r.solutions[:, 0] ** 2, P1[:, 0])
+    w = np.exp(2j * np.pi / 3)
+    loops = track_loop(S, [[1.0], [1.0]], [1.0], [[w], [1.5 + 0.5j]], [[w * w], [1.5 - 0.5j]])
+    assert np.all(loops.success) and np.allclose(loops.solutions, [[-1.0], [1.0]])
+    with pytest.raises(ValueError, match="one row of 1 per path"):
+        track(S, np.ones((4, 1)), [1.0], np.ones((3, 1)))
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 8, 9, 12])
+def test_unrolled_lu_solves_like_lapack(n):
+    """The tracker's LU (unrolled for n <= 8) against NumPy's LAPACK solve, on a random complex
+    matrix and on one whose leading entry is 0 (needs a row interchange)."""
+    import jax
+
+    from neuromanifold.homotopy import small_linalg
+
+    rng = np.random.default_rng(n)
+    for M in (rng.standard_normal((n, n)) + 1j * rng.standard_normal((n, n)),
+              np.roll(np.eye(n), 1, axis=0) * (1 + 2j) + 1e-3 * rng.standard_normal((n, n))):
+        if n > 1:
+            M[0, 0] = 0
+        b = rng.standard_normal(n) + 1j * rng.standard_normal(n)
+        x = np.asarray(jax.jit(small_linalg.solve)(M, b))
+        assert np.allclose(x, np.linalg.solve(M, b), rtol=1e-10, atol=1e-10)
+
+
+def test_small_products_rewrite_keeps_values_and_derivatives():
+    """small_dots writes small dot_generals as products and sums: same values and Jacobian as the
+    function it rewrites (batched products, matrix-vector and a large product left alone)."""
+    import jax
+
+    from neuromanifold.backends.small_dots import small_dots
+
+    rng = np.random.default_rng(0)
+    W = rng.standard_normal((3, 4, 2)) + 1j * rng.standard_normal((3, 4, 2))
+    big = rng.standard_normal((80, 80))
+
+    def f(z, d):
+        h = jnp.einsum("kij,j->ki", W, z[:2]) * z[2]            # batched product
+        v = d["A"] @ h.reshape(-1) + jnp.sum(big @ (z[0] * big[0])) * 1e-3   # and a large one
+        return v ** 2
+
+    d = {"A": rng.standard_normal((3, 12)) + 0j}
+    z = rng.standard_normal(3) + 1j * rng.standard_normal(3)
+    g = small_dots(f, z, d)
+    assert g is not f
+    assert np.allclose(g(z, d), f(z, d), rtol=1e-12)
+    jf = jax.jacfwd(f, holomorphic=True)(z, d)
+    jg = jax.jit(jax.jacfwd(g, holomorphic=True))(z, d)
+    assert np.allclose(jf, jg, rtol=1e-12)
+    ops = {e.primitive.name for e in jax.make_jaxpr(g)(z, d).jaxpr.eqns}
+    assert "dot_general" in ops                               # the 80 x 80 product stays
+
+
+def test_slices_of_one_architecture_share_kernels():
+    """Two pseudo-witness slices of one architecture: different systems, one kernel cache."""
+    from neuromanifold.architectures import parse
+    from neuromanifold.invariants.witness import ImageSlice
+
+    param = parse("linear(widths=[2,1,2])").parametrization()
+    a, b = ImageSlice(param, 3, 0), ImageSlice(param, 3, 1)
+    assert a.system._cache is b.system._cache
+    lam = np.array([[0.3, -0.2j, 1.0]])
+    assert not np.allclose(a.system.evaluate(lam, np.zeros(3)), b.system.evaluate(lam, np.zeros(3)))

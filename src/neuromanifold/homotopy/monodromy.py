@@ -71,7 +71,7 @@ def monodromy_solve(F, seed_solutions, p0, *, target: int | None = None, stall_l
                     max_loops: int = 500, complete: Callable | None = None, rtol: float = 1e-8,
                     seed: int = 0, options: TrackOptions | None = None,
                     random_parameters: Callable | None = None, key: Callable | None = None,
-                    progress: Callable | None = None) -> MonodromyResult:
+                    progress: Callable | None = None, lanes: int = 64) -> MonodromyResult:
     """All solutions of F(z; p0) = 0 reachable by monodromy from the given ones.
 
     ``random_parameters(rng)`` draws loop vertices (default: a random complex
@@ -79,6 +79,8 @@ def monodromy_solve(F, seed_solutions, p0, *, target: int | None = None, stall_l
     run early (a trace test); ``progress(loop, count)`` is called after each
     loop.  ``key(Z)`` maps solutions to the points that decide sameness (default: the
     solutions themselves; e.g. their images under a map, to find one solution per image point).
+    While few solutions are known, several loops (about ``lanes`` paths in all) are tracked in
+    one batch; their results are taken in turn, so ``stall_loops`` still counts single loops.
     """
     key = key or (lambda Z: Z)
     system = as_system(F)
@@ -106,24 +108,29 @@ def monodromy_solve(F, seed_solutions, p0, *, target: int | None = None, stall_l
         if complete is not None and complete(S):
             stopped = "complete"
             break
-        p1, p2 = draw(rng), draw(rng)
-        r = track_loop(system, S, p0, p1, p2, options=options)
+        # several loops in one batch: a batch step costs little more for more paths
+        count = int(np.clip(lanes // max(len(S), 1), 1, min(max_loops - loops, stall_loops)))
+        vertices = [(draw(rng), draw(rng)) for _ in range(count)]
+        P1 = np.repeat(np.stack([v[0] for v in vertices]), len(S), axis=0)
+        P2 = np.repeat(np.stack([v[1] for v in vertices]), len(S), axis=0)
+        r = track_loop(system, np.tile(S, (count, 1)), p0, P1, P2, options=options)
         paths += 3 * r.paths
-        alive = r.success
         jumped += int(np.sum(r.status == JUMPED))
-        failed += int(np.sum(~alive))
-        ends = r.solutions[alive]
-        loops += 1
-        new = ends[match(key(S), key(ends), rtol) < 0] if len(ends) else ends
-        if len(new):
-            new = new[_first_of_classes(key(new), rtol)]
-            S = np.concatenate([S, new])
-            stall = 0
-        else:
-            stall += 1
-        history.append(len(S))
-        if progress is not None:
-            progress(loops, len(S))
+        failed += int(np.sum(~r.success))
+        for j in range(count):                  # the loops in turn, as if run one after another
+            rows = np.arange(j * (r.paths // count), (j + 1) * (r.paths // count))
+            ends = r.solutions[rows][r.success[rows]]
+            loops += 1
+            new = ends[match(key(S), key(ends), rtol) < 0] if len(ends) else ends
+            if len(new):
+                new = new[_first_of_classes(key(new), rtol)]
+                S = np.concatenate([S, new])
+                stall = 0
+            else:
+                stall += 1
+            history.append(len(S))
+            if progress is not None:
+                progress(loops, len(S))
         if stall >= stall_loops:
             stopped = "stalled"
             break

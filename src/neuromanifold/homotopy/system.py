@@ -16,6 +16,7 @@ processes.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -23,7 +24,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..backends.small_dots import small_dots
 from ..errors import NeuromanifoldError
+from . import small_linalg
 
 
 def padded_rows(fn: Callable, Z: np.ndarray, *args) -> np.ndarray:
@@ -58,7 +61,7 @@ class System:
         z = jax.ShapeDtypeStruct((self.n,), jnp.complex128)
         p = jax.ShapeDtypeStruct((self.m,), jnp.complex128)
         try:
-            out = jax.eval_shape(self.call, z, p, self.data)
+            out = jax.eval_shape(self.plain_call, z, p, self.data)
         except Exception as exc:
             raise NeuromanifoldError(
                 f"the system {self.name!r} cannot be evaluated at z in C^{self.n}, p in C^{self.m}: "
@@ -74,9 +77,23 @@ class System:
         return System(self.F, self.n, self.m, self.name, data, self._cache)
 
     # -- kernels, single point (vmapped by the tracker); ``data`` is the instance --------
-    def call(self, z, p, data):
+    def plain_call(self, z, p, data):
+        """F(z; p) as written (certification and export read this one)."""
         out = self.F(z, p) if data is None else self.F(z, p, data)
         return jnp.asarray(out, jnp.complex128)
+
+    def call(self, z, p, data):
+        """F(z; p) for compiled kernels: the same values, small products unrolled
+        (:mod:`neuromanifold.backends.small_dots`)."""
+        args = (z, p, data)
+        key = ("small_dots", jax.tree_util.tree_structure(args),
+               tuple((jnp.shape(a), jnp.result_type(a)) for a in jax.tree_util.tree_leaves(args)))
+        fn = self._cache.get(key)
+        if fn is None:
+            example = jax.tree_util.tree_map(lambda a: jax.ShapeDtypeStruct(jnp.shape(a), jnp.result_type(a)),
+                                             args)
+            fn = self._cache[key] = small_dots(self.plain_call, *example)
+        return fn(z, p, data)
 
     def jac_call(self, z, p, data):
         return jax.jacfwd(self.call, argnums=0, holomorphic=True)(z, p, data)
@@ -86,11 +103,11 @@ class System:
         return jax.jvp(lambda q: self.call(z, q, data), (p,), (dp,))[1]
 
     def value(self, z, p):
-        """F(z; p) of this instance (its data closed over)."""
-        return self.call(z, p, self.data)
+        """F(z; p) of this instance (its data closed over), as written."""
+        return self.plain_call(z, p, self.data)
 
     def jac_z(self, z, p):
-        return self.jac_call(z, p, self.data)
+        return jax.jacfwd(self.plain_call, argnums=0, holomorphic=True)(z, p, self.data)
 
     # -- batched helpers on the host ------------------------------------------------------
     def compiled(self, key: str, make: Callable) -> Callable:
@@ -99,13 +116,19 @@ class System:
         return self._cache[key]
 
     def _batched(self, key: str, kernel: Callable, Z, p) -> np.ndarray:
-        """kernel(z, p, data) at each row of Z, rows padded to a power of two (few compiled shapes)."""
-        fn = self.compiled(key, lambda: jax.jit(jax.vmap(kernel, in_axes=(0, None, None))))
+        """kernel(z, p, data) at each row of Z, rows padded to a power of two (few compiled shapes);
+        p is (m,) for all rows or (k, m), one row each."""
         Z = np.asarray(Z, np.complex128).reshape(-1, self.n)
-        return padded_rows(fn, Z, np.asarray(p, np.complex128).reshape(self.m), self.data)
+        p = np.asarray(p, np.complex128)
+        if p.ndim == 2 and p.shape[0] == len(Z) and p.shape[1] == self.m and self.m:
+            fn = self.compiled(key + "/rows", lambda: jax.jit(jax.vmap(
+                lambda zp, data: kernel(zp[:self.n], zp[self.n:], data), in_axes=(0, None))))
+            return padded_rows(fn, np.concatenate([Z, p], axis=1), self.data)
+        fn = self.compiled(key, lambda: jax.jit(jax.vmap(kernel, in_axes=(0, None, None))))
+        return padded_rows(fn, Z, p.reshape(self.m), self.data)
 
     def evaluate(self, Z, p) -> np.ndarray:
-        """F at each row of Z (k, n) at parameters p."""
+        """F at each row of Z (k, n) at parameters p ((m,), or (k, m): one row per point)."""
         return self._batched("F", self.call, Z, p)
 
     def jacobians(self, Z, p) -> np.ndarray:
@@ -116,7 +139,7 @@ class System:
         """A few Newton steps on each row of Z (no safeguards: for polishing end points)."""
         def polish(z, q, data):
             def body(_, w):
-                return w - jnp.linalg.solve(self.jac_call(w, q, data), self.call(w, q, data))
+                return w - small_linalg.solve(self.jac_call(w, q, data), self.call(w, q, data))
             return jax.lax.fori_loop(0, iterations, body, z)
 
         return self._batched(f"newton{iterations}", polish, Z, p)
@@ -129,6 +152,25 @@ class System:
         a = self.evaluate(np.conj(z)[None], np.conj(p))[0]
         b = np.conj(self.evaluate(z[None], p)[0])
         return bool(np.allclose(a, b, rtol=1e-10, atol=1e-12 * (1 + np.abs(b).max())))
+
+
+#: Base members of system families, by a key naming the family (at most FAMILIES kept).
+_FAMILIES: OrderedDict = OrderedDict()
+FAMILIES = 32
+
+
+def family_member(key, make: Callable[[], System], data) -> System:
+    """The member at ``data`` of the family named by ``key`` (a hashable that fixes F, n and m,
+    e.g. the architecture and slice dimension): it shares the compiled kernels of the members
+    made before it in this process, so only the first member of a family is traced and compiled.
+    ``make()`` builds the first member; its F must read every instance number from ``data``."""
+    base = _FAMILIES.get(key)
+    if base is None:
+        base = _FAMILIES[key] = make()
+        while len(_FAMILIES) > FAMILIES:
+            _FAMILIES.popitem(last=False)
+    _FAMILIES.move_to_end(key)
+    return base.with_data(data)
 
 
 def as_system(F, n: int | None = None, m: int | None = None, name: str = "system") -> System:

@@ -38,6 +38,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import small_linalg as linalg
 from .system import System, as_system
 
 TRACKING, SUCCESS, DIVERGED, UNDERFLOW, SINGULAR, MAX_STEPS, JUMPED = range(7)
@@ -117,7 +118,8 @@ class TrackResult:
 
 
 def _chunk_function(system: System, chunk: int):
-    """jit(vmap) of `chunk` tracker steps; arguments (state..., V, knots, gamma, opts, data).
+    """jit(vmap) of `chunk` tracker steps; arguments (state..., V, knots, gamma, opts, data),
+    with V (batch, 4, m) one polyline per path.
 
     The parameter path is a polyline through the vertices V[0..3] reached at the times
     knots[0..3] (0 = knots[0] <= ... <= knots[3] = 1; a segment of zero duration is skipped),
@@ -141,16 +143,16 @@ def _chunk_function(system: System, chunk: int):
     @jax.jit
     def velocity(z, t, V, knots, gamma, data):
         p, dp = param(t, V, knots, gamma)
-        return -jnp.linalg.solve(system.jac_call(z, p, data), system.dir_call(z, p, dp, data))
+        return -linalg.solve(system.jac_call(z, p, data), system.dir_call(z, p, dp, data))
 
     def last_velocity(z, t, V, knots, gamma, data):
         """The velocity and the LU factors of F_z there (reused by the chord corrections)."""
         p, dp = param(t, V, knots, gamma)
-        lu = jax.scipy.linalg.lu_factor(system.jac_call(z, p, data))
-        return -jax.scipy.linalg.lu_solve(lu, system.dir_call(z, p, dp, data)), lu
+        lu = linalg.lu_factor(system.jac_call(z, p, data))
+        return -linalg.lu_solve(lu, system.dir_call(z, p, dp, data)), lu
 
     def chord(z, p, lu, data):
-        d = jax.scipy.linalg.lu_solve(lu, system.call(z, p, data))
+        d = linalg.lu_solve(lu, system.call(z, p, data))
         return z - d, jnp.linalg.norm(d)
 
     def one_step(z, t, h, status, steps, V, knots, gamma, opts, data):
@@ -195,7 +197,7 @@ def _chunk_function(system: System, chunk: int):
                 jnp.where(active, new_h, h), jnp.where(active, new_status, status),
                 jnp.where(active, steps + 1, steps))
 
-    batched = jax.vmap(one_step, in_axes=(0, 0, 0, 0, 0, None, None, None, None, None))
+    batched = jax.vmap(one_step, in_axes=(0, 0, 0, 0, 0, 0, None, None, None, None))
 
     def run(z, t, h, status, steps, V, knots, gamma, opts, data):
         def body(_, s):
@@ -209,7 +211,7 @@ def _chunk_function(system: System, chunk: int):
 SLOTS = 1024
 
 
-SIZES = (8, 16, 32, 64, 256, 1024)
+SIZES = (8, 16, 32, 64, 128, 256, 1024)
 
 
 def _slots(k: int) -> int:
@@ -219,8 +221,8 @@ def _slots(k: int) -> int:
 
 def _run(system: System, Z0: np.ndarray, V, knots, gamma: complex, options: TrackOptions,
          progress=None):
-    """Track all rows of Z0.  A fixed number of slots holds the paths in flight; a finished
-    path's slot is refilled from the queue, so at most two batch shapes are ever compiled."""
+    """Track all rows of Z0, row i along the polyline V[i] (V (k, 4, m)).  A fixed number of
+    slots holds the paths in flight; a finished path's slot is refilled from the queue."""
     fn = system.compiled(f"chunk{options.chunk}", lambda: _chunk_function(system, options.chunk))
     k, n = Z0.shape
     Z0 = Z0.astype(np.complex128)
@@ -238,6 +240,7 @@ def _run(system: System, Z0: np.ndarray, V, knots, gamma: complex, options: Trac
     h = np.full(size, options.initial_step)
     st = np.full(size, SUCCESS, np.int32)      # empty slots are frozen
     nsteps = np.zeros(size, np.int32)
+    slotV = np.repeat(V[:1], size, axis=0)
     queue = 0
 
     def fill(slots):
@@ -247,11 +250,12 @@ def _run(system: System, Z0: np.ndarray, V, knots, gamma: complex, options: Trac
                 break
             owner[s] = queue
             z[s], t[s], h[s], st[s], nsteps[s] = Z[queue], 0.0, options.initial_step, TRACKING, 0
+            slotV[s] = V[queue]
             queue += 1
 
     fill(range(size))
     while np.any(owner >= 0):
-        out = fn(z, t, h, st, nsteps, V, knots, g, opts, system.data)
+        out = fn(z, t, h, st, nsteps, slotV, knots, g, opts, system.data)
         z, t, h, st, nsteps = (np.array(a) for a in out)
         done = np.flatnonzero((owner >= 0) & (st != TRACKING))
         if done.size:
@@ -274,7 +278,7 @@ def _run(system: System, Z0: np.ndarray, V, knots, gamma: complex, options: Trac
                 return np.concatenate([a[live], pad])
 
             z, t, h, nsteps = keep(z, Z0[0]), keep(t, 0.0), keep(h, options.initial_step), keep(nsteps, 0)
-            st, owner = keep(st, SUCCESS), keep(owner, -1)
+            st, owner, slotV = keep(st, SUCCESS), keep(owner, -1), keep(slotV, V[0])
             size = new
     return Z, status, steps
 
@@ -285,6 +289,7 @@ def _endpoint_quality(system: System, Z: np.ndarray, p1, status: np.ndarray, opt
     res = np.full(len(Z), np.inf)
     ok = status == SUCCESS
     if np.any(ok):
+        p1 = p1[ok] if np.ndim(p1) == 2 else p1
         Zs = system.newton(Z[ok], p1, 2)
         good = np.all(np.isfinite(Zs), axis=1)
         Zs = np.where(good[:, None], Zs, Z[ok])
@@ -303,16 +308,35 @@ def _endpoint_quality(system: System, Z: np.ndarray, p1, status: np.ndarray, opt
     return Z, cond, res
 
 
-def _jumped(Z: np.ndarray, status: np.ndarray, rtol: float) -> np.ndarray:
-    """Indices of successful end points that coincide with another successful one."""
+def _jumped(Z: np.ndarray, status: np.ndarray, rtol: float, groups: np.ndarray) -> np.ndarray:
+    """Indices of successful end points that coincide with another successful one of the same
+    group (paths along the same parameter path)."""
     from .dedup import clusters
 
-    ok = np.flatnonzero(status == SUCCESS)
-    if ok.size < 2:
-        return np.zeros(0, int)
-    labels = clusters(Z[ok], rtol)
-    counts = np.bincount(labels)
-    return ok[counts[labels] > 1]
+    out = []
+    for g in np.unique(groups):
+        ok = np.flatnonzero((status == SUCCESS) & (groups == g))
+        if ok.size < 2:
+            continue
+        labels = clusters(Z[ok], rtol)
+        counts = np.bincount(labels)
+        out.append(ok[counts[labels] > 1])
+    return np.concatenate(out) if out else np.zeros(0, int)
+
+
+def _paths(system: System, k: int, *points) -> np.ndarray:
+    """Parameter points, each (m,) shared by all k paths or (k, m) one per path, as (k, len, m)."""
+    rows = []
+    for q in points:
+        q = np.asarray(q, dtype=np.complex128)
+        if q.ndim == 2 and q.shape == (k, system.m):
+            rows.append(q)
+        elif q.size == system.m:
+            rows.append(np.broadcast_to(q.reshape(system.m), (k, system.m)))
+        else:
+            raise ValueError(f"parameters of shape {q.shape}: give {system.m} values, or one row of "
+                             f"{system.m} per path ({k} x {system.m})")
+    return np.ascontiguousarray(np.stack(rows, axis=1))
 
 
 def track(F, starts, p0, p1, *, path: str = "gamma", gamma: complex | None = None,
@@ -320,21 +344,19 @@ def track(F, starts, p0, p1, *, path: str = "gamma", gamma: complex | None = Non
           check_injective: bool = True, progress=None) -> TrackResult:
     """Track each row of ``starts`` (solutions of F(.; p0) = 0) to F(.; p1) = 0.
 
+    ``p0`` and ``p1`` are parameter vectors (m,) shared by all paths, or arrays (k, m) with
+    one row per start: many instances of a family solved in one batch.
     ``path="gamma"`` (default) follows the gamma-trick arc with a random
     complex gamma drawn from ``seed`` (or the one given); ``"linear"`` the
     straight segment.  Failed paths are re-tracked once with tighter settings,
-    and so are regular end points reached from two distinct starts (path
-    jumping: a parameter homotopy between generic parameters is a bijection on
+    and so are regular end points reached from two distinct starts along the same parameter
+    path (path jumping: a parameter homotopy between generic parameters is a bijection on
     regular solutions); what still fails keeps its status in the result.
     """
     system = as_system(F)
     options = options or TrackOptions()
     t0 = time.perf_counter()
     Z0 = np.atleast_2d(np.asarray(starts, dtype=np.complex128))
-    if Z0.shape[1] != system.n:
-        raise ValueError(f"starts have {Z0.shape[1]} coordinates, the system has {system.n} unknowns")
-    p0 = np.asarray(p0, dtype=np.complex128).reshape(system.m)
-    p1 = np.asarray(p1, dtype=np.complex128).reshape(system.m)
     if path == "linear":
         g = 1.0 + 0j
     elif path == "gamma":
@@ -346,7 +368,7 @@ def track(F, starts, p0, p1, *, path: str = "gamma", gamma: complex | None = Non
             g = complex(gamma)
     else:
         raise ValueError(f"unknown path {path!r}: use 'gamma' or 'linear'")
-    V = np.stack([p0, p1, p1, p1])
+    V = _paths(system, len(Z0), p0, p1, p1, p1)
     return _track(system, Z0, V, np.array([0.0, 1.0, 1.0, 1.0]), g, options, retrack, check_injective,
                   progress, t0)
 
@@ -355,37 +377,45 @@ def track_loop(F, starts, p0, p1, p2, *, options: TrackOptions | None = None, re
                check_injective: bool = True, progress=None) -> TrackResult:
     """Track each row of ``starts`` (solutions at p0) around the triangle p0 -> p1 -> p2 -> p0
     (straight edges) in one pass: each path runs its whole loop without waiting for the others
-    at the vertices.  The end points are a permutation of the starts (monodromy)."""
+    at the vertices.  The end points are a permutation of the starts (monodromy).  Each vertex
+    is (m,) or (k, m), one row per start: several loops tracked in one batch."""
     system = as_system(F)
     options = options or TrackOptions()
     t0 = time.perf_counter()
     Z0 = np.atleast_2d(np.asarray(starts, dtype=np.complex128))
-    V = np.stack([np.asarray(q, dtype=np.complex128).reshape(system.m) for q in (p0, p1, p2, p0)])
+    V = _paths(system, len(Z0), p0, p1, p2, p0)
     return _track(system, Z0, V, np.array([0.0, 1 / 3, 2 / 3, 1.0]), 1.0 + 0j, options, retrack,
                   check_injective, progress, t0)
 
 
 def _track(system, Z0, V, knots, g, options, retrack, check_injective, progress, t0) -> TrackResult:
-    p0, p1 = V[0], V[-1]
+    if Z0.shape[1] != system.n:
+        raise ValueError(f"starts have {Z0.shape[1]} coordinates, the system has {system.n} unknowns")
+    p0, p1 = V[:, 0], V[:, -1]
+    shared = len(V) > 0 and bool(np.all(V == V[:1]))
+    groups = np.zeros(len(V), int) if shared or len(V) == 0 else \
+        np.unique(V.reshape(len(V), -1), axis=0, return_inverse=True)[1].reshape(-1)
+    if shared:
+        p0, p1 = p0[0], p1[0]
     if len(Z0) == 0:
         empty = np.zeros(0)
         return TrackResult(Z0, Z0.copy(), empty.astype(int), empty.astype(int), empty, empty, p0, p1,
                            g, 0.0, 0, options)
     Z, status, steps = _run(system, Z0, V, knots, g, options, progress)
-    Z, cond, res = _endpoint_quality(system, Z, p1, status, options)
+    Z, cond, res = _endpoint_quality(system, Z, V[:, -1], status, options)
     retracked = 0
     if retrack:
         redo = np.flatnonzero((status != SUCCESS) & (status != DIVERGED))
         if check_injective:
-            redo = np.union1d(redo, _jumped(Z, status, 1e-8))
+            redo = np.union1d(redo, _jumped(Z, status, 1e-8, groups))
         if redo.size:
             retracked = int(redo.size)
             tight = options.tighter()
-            Zr, sr, str_ = _run(system, Z0[redo], V, knots, g, tight)
-            Zr, cr, rr = _endpoint_quality(system, Zr, p1, sr, tight)
+            Zr, sr, str_ = _run(system, Z0[redo], V[redo], knots, g, tight)
+            Zr, cr, rr = _endpoint_quality(system, Zr, V[redo, -1], sr, tight)
             Z[redo], status[redo], steps[redo] = Zr, sr, steps[redo] + str_
             cond[redo], res[redo] = cr, rr
             if check_injective:
-                status[_jumped(Z, status, 1e-8)] = JUMPED
+                status[_jumped(Z, status, 1e-8, groups)] = JUMPED
     return TrackResult(Z0, Z, status, steps, cond, res, p0, p1, g, time.perf_counter() - t0,
                        retracked, options)

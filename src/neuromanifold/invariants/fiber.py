@@ -36,7 +36,7 @@ from ..architectures import parse
 from ..errors import NeuromanifoldError, TooLargeError
 from ..homotopy.dedup import UnionFind, match
 from ..homotopy.monodromy import monodromy_solve
-from ..homotopy.system import System
+from ..homotopy.system import System, family_member
 from ..homotopy.tracker import track, track_loop
 from ..results import Result
 from .dimension import dimension as compute_dimension
@@ -67,8 +67,9 @@ def _slice_system(ws: ImageSlice, b: np.ndarray) -> System:
         S, X, c, A, b = data
         return ws.witness_function(lam, b, (thc, S, X, c, A))
 
-    return System(G, ws.k, ws.param.n_params, "moving-slice system",
-                  (ws.S, ws.X, ws.c, ws.A, np.asarray(b, complex)))
+    data = (ws.S, ws.X, ws.c, ws.A, np.asarray(b, complex))
+    return family_member(("moving-slice", str(ws.param.arch), ws.k),
+                         lambda: System(G, ws.k, ws.param.n_params, "moving-slice system", data), data)
 
 
 def _components(ws: ImageSlice, pts: np.ndarray, b0, seed: int, stall: int = 8, max_loops: int = 60):

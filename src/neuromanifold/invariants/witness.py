@@ -28,7 +28,7 @@ import numpy as np
 
 from ..architectures.base import Parametrization
 from ..backends import primefield as pf
-from ..homotopy.system import System, padded_rows
+from ..homotopy.system import System, family_member, padded_rows
 
 
 def _cnormal(rng, *shape):
@@ -79,15 +79,17 @@ class ImageSlice:
 
     @cached_property
     def system(self) -> System:
-        return System(self.witness_function, self.k, self.k, f"pseudo-witness system of {self.param.arch}",
-                      self.data)
-
-    @cached_property
-    def _images(self):
-        return jax.jit(jax.vmap(self.image_at, in_axes=(0, None)))
+        """G(lambda; b) at this slice's data; all slices of one architecture and k share the
+        compiled kernels."""
+        return family_member(
+            ("pseudo-witness", str(self.param.arch), self.k),
+            lambda: System(self.witness_function, self.k, self.k,
+                           f"pseudo-witness system of {self.param.arch}", self.data),
+            self.data)
 
     def images(self, L: np.ndarray) -> np.ndarray:
-        return padded_rows(self._images, np.asarray(L, complex).reshape(-1, self.k), self.data)
+        fn = self.system.compiled("images", lambda: jax.jit(jax.vmap(self.image_at, in_axes=(0, None))))
+        return padded_rows(fn, np.asarray(L, complex).reshape(-1, self.k), self.data)
 
     def seed_point(self, rng: np.random.Generator):
         lam0 = _cnormal(rng, self.k)
