@@ -222,7 +222,7 @@ def test_paths_with_their_own_parameters():
 
 @pytest.mark.parametrize("n", [1, 2, 3, 5, 8, 9, 12])
 def test_unrolled_lu_solves_like_lapack(n):
-    """The tracker's LU (unrolled for n <= 8) against NumPy's LAPACK solve, on a random complex
+    """The tracker's LU (unrolled for small n) against NumPy's LAPACK solve, on a random complex
     matrix and on one whose leading entry is 0 (needs a row interchange)."""
     import jax
 

@@ -16,10 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import jax
-import jax.numpy as jnp
+import numpy as np
+from jax import lax
 from jax.extend import core as jcore
-
-from .jaxpr_rules import dot_general_operands
 
 #: Largest M*K*N (per example) written as a broadcast product and sum.
 MAX_WORK = 4096
@@ -28,9 +27,28 @@ _CALLS = ("pjit", "jit", "closed_call", "core_call")
 
 
 def _dot(lhs, rhs, dimension_numbers, dtype):
-    L, R, shape = dot_general_operands(lhs, rhs, dimension_numbers, xp=jnp)
-    out = jnp.sum(L[:, :, None, :] * jnp.swapaxes(R, 1, 2)[:, None, :, :], axis=-1)
-    return out.reshape(shape).astype(dtype)
+    """dot_general as a broadcast product and a sum, in lax primitives (jnp wrappers would add
+    a nested jit per call, which makes tracing under vmap slow)."""
+    (lc, rc), (lb, rb) = dimension_numbers
+    lf = tuple(i for i in range(lhs.ndim) if i not in lc and i not in lb)
+    rf = tuple(i for i in range(rhs.ndim) if i not in rc and i not in rb)
+
+    def size(x, axes):
+        out = 1
+        for i in axes:
+            out *= x.shape[i]
+        return out
+
+    B, M, N, K = size(lhs, lb), size(lhs, lf), size(rhs, rf), size(lhs, lc)
+    L = lax.reshape(lax.transpose(lax.convert_element_type(lhs, dtype), tuple(lb) + lf + tuple(lc)),
+                    (B, M, K))
+    R = lax.reshape(lax.transpose(lax.convert_element_type(rhs, dtype), tuple(rb) + rf + tuple(rc)),
+                    (B, N, K))
+    prod = lax.mul(lax.broadcast_in_dim(L, (B, M, N, K), (0, 1, 3)),
+                   lax.broadcast_in_dim(R, (B, M, N, K), (0, 2, 3)))
+    out = lax.reduce(prod, np.zeros((), dtype), lax.add, (3,))
+    shape = tuple(lhs.shape[i] for i in lb) + tuple(lhs.shape[i] for i in lf) + tuple(rhs.shape[i] for i in rf)
+    return lax.reshape(out, shape)
 
 
 def _work(eqn) -> int:

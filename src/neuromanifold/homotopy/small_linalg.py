@@ -3,8 +3,10 @@
 For a single n x n matrix (vmapped over the paths of a batch) with n <= ``UNROLL``
 the elimination is written out column by column, so XLA compiles it into a few fused
 loops over the batch; for larger n the LAPACK routines behind ``jax.scipy.linalg``
-are as fast and are used.  Measured on 2 CPU cores, a batch of 64 complex n x n solves:
-n = 3: LAPACK getrf + getrs 56 us, unrolled 9 us; n = 8: 119 us and 82 us; n = 10: equal.
+are about as fast and compile sooner.  Measured on 2 CPU cores, a batch of 64 complex n x n
+solves: n = 3: LAPACK getrf + getrs 56 us, unrolled 9 us; n = 8: 119 us and 82 us; n = 10:
+equal.  The unrolled code compiles slower (a tracker kernel for n = 5: 3.4 s against 1.8 s, run
+1.5x faster), so it stops at n = 5.
 
 Doolittle's LU with partial pivoting (Golub--Van Loan, *Matrix Computations*, alg. 3.4.1):
 P M = L U, L unit lower triangular, stored with U in one matrix.
@@ -16,7 +18,7 @@ import jax
 import jax.numpy as jnp
 
 #: Largest n factored by the unrolled elimination.
-UNROLL = 8
+UNROLL = 5
 
 
 def lu_factor(M):

@@ -30,12 +30,10 @@ from . import small_linalg
 
 
 def padded_rows(fn: Callable, Z: np.ndarray, *args) -> np.ndarray:
-    """fn(Z_padded, *args)[:k] with the k rows of Z padded by zero rows to a power of two (>= 8),
-    so that a jitted, vmapped fn is compiled for few shapes."""
+    """fn(Z_padded, *args)[:k] with the k rows of Z padded by zero rows to 8, 64 or a multiple of
+    512, so that a jitted, vmapped fn is traced and compiled for few shapes."""
     k = len(Z)
-    size = 8
-    while size < k:
-        size *= 2
+    size = 8 if k <= 8 else 64 if k <= 64 else 512 * -(-k // 512)
     if size > k:
         Z = np.concatenate([Z, np.zeros((size - k,) + Z.shape[1:], Z.dtype)])
     return np.asarray(fn(Z, *args))[:k]

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.extend import core as jcore
 
 from . import small_linalg as linalg
 from .system import System, as_system
@@ -127,10 +128,16 @@ def _chunk_function(system: System, chunk: int):
     a monodromy loop p0 -> p1 -> p2 -> p0 is one path with gamma = 1."""
 
     def param(t, V, knots, gamma):
-        seg = jnp.minimum((t >= knots[1]).astype(jnp.int32) + (t >= knots[2]).astype(jnp.int32), 2)
-        a, b = V[seg], V[seg + 1]
-        length = jnp.maximum(knots[seg + 1] - knots[seg], 1e-300)
-        tau = jnp.clip((t - knots[seg]) / length, 0.0, 1.0)
+        # the segment [knots[i], knots[i+1]) holding t, picked by selects (static indices trace fast)
+        in2, in1 = t >= knots[2], t >= knots[1]
+
+        def pick(x):
+            return jnp.where(in2, x[2], jnp.where(in1, x[1], x[0]))
+
+        a, b = pick(V), pick(V[1:])
+        start, end = pick(knots), pick(knots[1:])
+        length = jnp.maximum(end - start, 1e-300)
+        tau = jnp.clip((t - start) / length, 0.0, 1.0)
         den = gamma * (1.0 - tau) + tau
         w = tau / den
         dw = gamma / den ** 2 / length
@@ -197,21 +204,38 @@ def _chunk_function(system: System, chunk: int):
                 jnp.where(active, new_h, h), jnp.where(active, new_status, status),
                 jnp.where(active, steps + 1, steps))
 
-    batched = jax.vmap(one_step, in_axes=(0, 0, 0, 0, 0, 0, None, None, None, None))
+    lanes = {}
+
+    def lane_step(per_lane: list, shared: list, tree):
+        """one_step of a single path as a jaxpr, traced once for every batch size: tracing (autodiff,
+        the unrolled products and LU) costs more than batching the traced equations."""
+        key = (tree, tuple((a.shape, a.dtype) for a in per_lane + shared))
+        if key not in lanes:
+            avals = [jax.ShapeDtypeStruct(a.shape, a.dtype) for a in per_lane + shared]
+            closed = jax.make_jaxpr(lambda *flat: one_step(*jax.tree_util.tree_unflatten(tree, flat)))(*avals)
+            lanes[key] = jcore.jaxpr_as_fun(closed)
+        return lanes[key]
 
     def run(z, t, h, status, steps, V, knots, gamma, opts, data):
+        shared, tree = jax.tree_util.tree_flatten((knots, gamma, opts, data))
+        _, tree = jax.tree_util.tree_flatten((z[0], t[0], h[0], status[0], steps[0], V[0], knots, gamma,
+                                              opts, data))
+        per_lane = [jax.ShapeDtypeStruct(a.shape[1:], a.dtype) for a in (z, t, h, status, steps, V)]
+        fn = lane_step(per_lane, [jax.ShapeDtypeStruct(jnp.shape(a), jnp.result_type(a)) for a in shared],
+                       tree)
+        batched = jax.vmap(fn, in_axes=(0,) * 6 + (None,) * len(shared))
+
         def body(_, s):
-            return batched(*s, V, knots, gamma, opts, data)
+            return tuple(batched(*s, V, *shared))
         return jax.lax.fori_loop(0, chunk, body, (z, t, h, status, steps))
 
     return jax.jit(run)
 
 
-#: Paths advance in at most SLOTS slots (one compiled shape per batch size in SIZES).
-SLOTS = 1024
-
-
-SIZES = (8, 16, 32, 64, 128, 256, 1024)
+#: Paths advance in at most SLOTS slots, in batches of one of the SIZES (each size is traced and
+#: compiled once per system: a few sizes keep that first-call cost down).
+SLOTS = 512
+SIZES = (8, 64, 512)
 
 
 def _slots(k: int) -> int:
@@ -395,14 +419,16 @@ def _track(system, Z0, V, knots, g, options, retrack, check_injective, progress,
     shared = len(V) > 0 and bool(np.all(V == V[:1]))
     groups = np.zeros(len(V), int) if shared or len(V) == 0 else \
         np.unique(V.reshape(len(V), -1), axis=0, return_inverse=True)[1].reshape(-1)
-    if shared:
-        p0, p1 = p0[0], p1[0]
+    if len(V) and np.all(p0 == p0[:1]):
+        p0 = p0[0]
+    if len(V) and np.all(p1 == p1[:1]):          # e.g. loops from and back to one base point
+        p1 = p1[0]
     if len(Z0) == 0:
         empty = np.zeros(0)
         return TrackResult(Z0, Z0.copy(), empty.astype(int), empty.astype(int), empty, empty, p0, p1,
                            g, 0.0, 0, options)
     Z, status, steps = _run(system, Z0, V, knots, g, options, progress)
-    Z, cond, res = _endpoint_quality(system, Z, V[:, -1], status, options)
+    Z, cond, res = _endpoint_quality(system, Z, p1, status, options)
     retracked = 0
     if retrack:
         redo = np.flatnonzero((status != SUCCESS) & (status != DIVERGED))
@@ -412,7 +438,7 @@ def _track(system, Z0, V, knots, g, options, retrack, check_injective, progress,
             retracked = int(redo.size)
             tight = options.tighter()
             Zr, sr, str_ = _run(system, Z0[redo], V[redo], knots, g, tight)
-            Zr, cr, rr = _endpoint_quality(system, Zr, V[redo, -1], sr, tight)
+            Zr, cr, rr = _endpoint_quality(system, Zr, p1 if p1.ndim == 1 else p1[redo], sr, tight)
             Z[redo], status[redo], steps[redo] = Zr, sr, steps[redo] + str_
             cond[redo], res[redo] = cr, rr
             if check_injective:
