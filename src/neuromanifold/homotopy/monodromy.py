@@ -23,7 +23,7 @@ import numpy as np
 from ..errors import NeuromanifoldError
 from .dedup import match, unique
 from .system import as_system
-from .tracker import JUMPED, TrackOptions, track_loop
+from .tracker import JUMPED, TrackOptions, _slots, track_loop
 
 
 @dataclass
@@ -79,8 +79,8 @@ def monodromy_solve(F, seed_solutions, p0, *, target: int | None = None, stall_l
     run early (a trace test); ``progress(loop, count)`` is called after each
     loop.  ``key(Z)`` maps solutions to the points that decide sameness (default: the
     solutions themselves; e.g. their images under a map, to find one solution per image point).
-    While few solutions are known, several loops (about ``lanes`` paths in all) are tracked in
-    one batch; their results are taken in turn, so ``stall_loops`` still counts single loops.
+    Several loops are tracked in one batch (filling the batch that holds ``lanes`` paths or all
+    known solutions); their results are taken in turn, so ``stall_loops`` still counts single loops.
     """
     key = key or (lambda Z: Z)
     system = as_system(F)
@@ -109,7 +109,7 @@ def monodromy_solve(F, seed_solutions, p0, *, target: int | None = None, stall_l
             stopped = "complete"
             break
         # several loops in one batch: a batch step costs little more for more paths
-        count = int(np.clip(lanes // max(len(S), 1), 1, min(max_loops - loops, stall_loops)))
+        count = int(np.clip(_slots(max(len(S), lanes)) // len(S), 1, min(max_loops - loops, stall_loops)))
         vertices = [(draw(rng), draw(rng)) for _ in range(count)]
         P1 = np.repeat(np.stack([v[0] for v in vertices]), len(S), axis=0)
         P2 = np.repeat(np.stack([v[1] for v in vertices]), len(S), axis=0)

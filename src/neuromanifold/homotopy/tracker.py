@@ -234,8 +234,8 @@ def _chunk_function(system: System, chunk: int):
 
 #: Paths advance in at most SLOTS slots, in batches of one of the SIZES (each size is traced and
 #: compiled once per system: a few sizes keep that first-call cost down).
-SLOTS = 512
-SIZES = (8, 64, 512)
+SLOTS = 1024
+SIZES = (8, 64, 256, 1024)
 
 
 def _slots(k: int) -> int:
