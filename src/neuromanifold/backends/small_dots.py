@@ -13,6 +13,7 @@ rounding; larger products keep the library call.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import jax
@@ -34,10 +35,7 @@ def _dot(lhs, rhs, dimension_numbers, dtype):
     rf = tuple(i for i in range(rhs.ndim) if i not in rc and i not in rb)
 
     def size(x, axes):
-        out = 1
-        for i in axes:
-            out *= x.shape[i]
-        return out
+        return math.prod(x.shape[i] for i in axes)
 
     B, M, N, K = size(lhs, lb), size(lhs, lf), size(rhs, rf), size(lhs, lc)
     L = lax.reshape(lax.transpose(lax.convert_element_type(lhs, dtype), tuple(lb) + lf + tuple(lc)),
@@ -52,16 +50,10 @@ def _dot(lhs, rhs, dimension_numbers, dtype):
 
 
 def _work(eqn) -> int:
-    (lc, _), (lb, _) = eqn.params["dimension_numbers"]
-    lhs, rhs = (v.aval for v in eqn.invars)
-    out = eqn.outvars[0].aval
-    K = 1
-    for i in lc:
-        K *= lhs.shape[i]
-    size = 1
-    for s in out.shape:
-        size *= s
-    return size * K
+    """M*K*N of a dot_general equation (batch dimensions included)."""
+    (lc, _), _ = eqn.params["dimension_numbers"]
+    lhs = eqn.invars[0].aval
+    return math.prod(eqn.outvars[0].aval.shape) * math.prod(lhs.shape[i] for i in lc)
 
 
 def _eval(jaxpr, consts, args, max_work):
