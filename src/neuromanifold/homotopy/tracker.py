@@ -217,7 +217,7 @@ def _chunk_function(system: System, chunk: int):
         return lanes[key]
 
     def run(z, t, h, status, steps, V, knots, gamma, opts, data):
-        shared, tree = jax.tree_util.tree_flatten((knots, gamma, opts, data))
+        shared = jax.tree_util.tree_leaves((knots, gamma, opts, data))
         _, tree = jax.tree_util.tree_flatten((z[0], t[0], h[0], status[0], steps[0], V[0], knots, gamma,
                                               opts, data))
         per_lane = [jax.ShapeDtypeStruct(a.shape[1:], a.dtype) for a in (z, t, h, status, steps, V)]
