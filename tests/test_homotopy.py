@@ -96,6 +96,21 @@ def test_katsura_monodromy_total_degree_and_msolve_agree():
     assert certify(S, end.solutions[end.success], np.zeros(n + 1)).certified_count == 2 ** n
 
 
+def test_paths_to_infinity_end_at_infinity_in_projective_coordinates():
+    """Two circles x^2 + y^2 = 1, x^2 + y^2 = 2x meet in 2 finite points (x = 1/2, y = +-sqrt(3)/2)
+    and in the 2 circular points at infinity: of the 4 Bezout paths 2 end finite, 2 at infinity,
+    none failed and none re-tracked."""
+    S = System(lambda z, p: jnp.stack([z[0] ** 2 + z[1] ** 2 - 1, z[0] ** 2 + z[1] ** 2 - 2 * z[0]]), 2, 0)
+    r = solve(S)
+    assert r.count == 2 and r.diverged == 2 and r.failed == 0 and r.tracking.retracked == 0
+    got = sorted(r.solutions.tolist(), key=lambda z: z[1].real)
+    assert np.allclose(got, [[0.5, -np.sqrt(3) / 2], [0.5, np.sqrt(3) / 2]], atol=1e-10)
+    # x y = 1, x y + x = 2: Bezout 4, the one finite solution (1, 1)
+    S2 = System(lambda z, p: jnp.stack([z[0] * z[1] - 1, z[0] * z[1] + z[0] - 2]), 2, 0)
+    r2 = solve(S2)
+    assert r2.count == 1 and np.allclose(r2.solutions, [[1, 1]]) and r2.diverged == 3
+
+
 def test_near_singular_pair_is_separated_or_reported():
     """Two roots 1e-7 apart are both found and certified distinct; 1e-13 apart they are flagged."""
     for eps, distinct in ((1e-7, True), (1e-13, False)):
@@ -189,10 +204,14 @@ def test_witness_system_count_agrees_with_phcpack_and_msolve():
     phc = int(re.findall(r"Number of regular solutions\s*:\s*(\d+)", text)[-1])
     exact = degree_by_msolve(ws, 0)["witness_solutions"] if ms.binary() else phc
     assert mono.count == phc == exact == 12        # deg 4 x 3 points on each fibre slice
+    # the projective total-degree homotopy: 27 paths, the other 15 end at infinity
+    total = solve(ws.system, p=b0)
+    assert total.count == 12 and total.diverged == 15 and total.failed == 0
 
 
 def test_loop_around_a_branch_point_swaps_square_roots():
-    """z^2 = p: a triangle around p = 0 takes sqrt(1) = 1 to -1; one beside it brings 1 back."""
+    """z^2 = p: a triangle (or a lens) around p = 0 takes sqrt(1) = 1 to -1; one beside it brings
+    1 back."""
     from neuromanifold.homotopy.tracker import track_loop
 
     S = System(lambda z, p: jnp.stack([z[0] ** 2 - p[0]]), 1, 1)
@@ -201,6 +220,12 @@ def test_loop_around_a_branch_point_swaps_square_roots():
     beside = track_loop(S, [[1.0], [-1.0]], [1.0], [1.5 + 0.5j], [1.5 - 0.5j])
     assert np.all(around.success) and np.allclose(around.solutions, [[-1.0], [1.0]])
     assert np.all(beside.success) and np.allclose(beside.solutions, [[1.0], [-1.0]])
+    # lens loops 1 -> p1 -> 1 along the gamma-arc for gamma = i and back along its mirror image:
+    # to p1 = -1 the arcs pass through i and -i (0 inside: the roots swap); to p1 = 3 they do not
+    lens = track_loop(S, [[1.0], [-1.0]], [1.0], [-1.0], gamma=1j)
+    flat = track_loop(S, [[1.0], [-1.0]], [1.0], [3.0], gamma=1j)
+    assert np.all(lens.success) and np.allclose(lens.solutions, [[-1.0], [1.0]])
+    assert np.all(flat.success) and np.allclose(flat.solutions, [[1.0], [-1.0]])
 
 
 def test_paths_with_their_own_parameters():

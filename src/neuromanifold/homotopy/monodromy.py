@@ -3,8 +3,13 @@
 Over an irreducible family (the incidence variety {(z, p): F(z; p) = 0} has
 one component dominating parameter space) the monodromy group acts
 transitively on the solutions at a generic p0.  Tracking the known solutions
-around random triangle loops p0 -> p1 -> p2 -> p0 (p1, p2 random complex)
-permutes them and so reveals new ones.  We stop when ``stall_loops`` loops in
+around random loops permutes them and so reveals new ones.  A loop is a lens
+p0 -> p1 -> p0 (p1 random complex): out along a gamma-arc and back along its
+mirror image, which winds around the branch points between the two arcs in
+the complex line through p0 and p1; two edges where a triangle needs three.
+A path that fails on a loop only loses that loop's news (every solution
+added is a regular end point polished at p0), so failed paths are not
+re-tracked.  We stop when ``stall_loops`` loops in
 a row find nothing new, when the ``target`` count is reached, or when the
 ``complete`` callback (e.g. a trace test) says the set is complete.
 
@@ -23,7 +28,7 @@ import numpy as np
 from ..errors import NeuromanifoldError
 from .dedup import match, unique
 from .system import as_system
-from .tracker import JUMPED, TrackOptions, _slots, track_loop
+from .tracker import TrackOptions, _slots, track_loop
 
 
 @dataclass
@@ -33,9 +38,8 @@ class MonodromyResult:
     solutions: np.ndarray
     parameters: np.ndarray
     loops: int
-    paths: int                 # paths tracked in all loops (the three edges of a loop counted separately)
+    paths: int                 # paths tracked in all loops (the two edges of a loop counted separately)
     failed_paths: int          # paths that failed on some edge (their loop was lost, not the base)
-    jumped_paths: int
     stopped: str               # "stalled", "target", "complete", "max_loops"
     history: list = field(default_factory=list)   # solution count after each loop
     rtol: float = 1e-8
@@ -49,6 +53,10 @@ class MonodromyResult:
     def summary(self) -> str:
         return (f"{self.count} solutions after {self.loops} loops ({self.stopped}); {self.paths} paths "
                 f"tracked, {self.failed_paths} failed; {self.seconds:.2f} s")
+
+
+#: Step budget of a path around one loop (successful loops take a few hundred steps at most).
+LOOP_STEPS = 1000
 
 
 def _first_of_classes(K: np.ndarray, rtol: float) -> np.ndarray:
@@ -83,6 +91,7 @@ def monodromy_solve(F, seed_solutions, p0, *, target: int | None = None, stall_l
     known solutions); their results are taken in turn, so ``stall_loops`` still counts single loops.
     """
     key = key or (lambda Z: Z)
+    options = options or TrackOptions(max_steps=LOOP_STEPS)
     system = as_system(F)
     t0 = time.perf_counter()
     rng = np.random.default_rng([seed, 11])
@@ -97,8 +106,10 @@ def monodromy_solve(F, seed_solutions, p0, *, target: int | None = None, stall_l
                                  f"choose p0 so that F(z0; p0) = 0")
     S = system.newton(S, p0, 2)
     S = S[_first_of_classes(key(S), rtol)]
+    with np.errstate(all="ignore"):
+        cond = np.linalg.cond(system.jacobians(S, p0))
     draw = random_parameters or (lambda g: _random_parameters(g, p0))
-    loops = paths = failed = jumped = stall = 0
+    loops = paths = failed = stall = 0
     history = []
     stopped = "max_loops"
     while loops < max_loops:
@@ -110,21 +121,29 @@ def monodromy_solve(F, seed_solutions, p0, *, target: int | None = None, stall_l
             break
         # several loops in one batch: a batch step costs little more for more paths
         count = int(np.clip(_slots(max(len(S), lanes)) // len(S), 1, min(max_loops - loops, stall_loops)))
-        vertices = [(draw(rng), draw(rng)) for _ in range(count)]
-        P1 = np.repeat(np.stack([v[0] for v in vertices]), len(S), axis=0)
-        P2 = np.repeat(np.stack([v[1] for v in vertices]), len(S), axis=0)
-        r = track_loop(system, np.tile(S, (count, 1)), p0, P1, P2, options=options)
-        paths += 3 * r.paths
-        jumped += int(np.sum(r.status == JUMPED))
+        # lens loops p0 -> P1 -> p0 (out and back along mirrored gamma-arcs): two edges a loop
+        P1 = np.repeat(np.stack([draw(rng) for _ in range(count)]), len(S), axis=0)
+        gamma = np.exp(1j * rng.uniform(np.pi / 4, 3 * np.pi / 4) * rng.choice([-1, 1]))
+        # a path that fails only loses this loop's news: no re-tracking, and a short step budget
+        r = track_loop(system, np.tile(S, (count, 1)), p0, P1, gamma=gamma, options=options,
+                       retrack=False, check_injective=False)
+        paths += 2 * r.paths
         failed += int(np.sum(~r.success))
         for j in range(count):                  # the loops in turn, as if run one after another
             rows = np.arange(j * (r.paths // count), (j + 1) * (r.paths // count))
-            ends = r.solutions[rows][r.success[rows]]
+            ok = rows[r.success[rows]]
+            ends, conds = r.solutions[ok], r.condition[ok]
             loops += 1
-            new = ends[match(key(S), key(ends), rtol) < 0] if len(ends) else ends
+            same = match(key(S), key(ends), rtol) if len(ends) else np.zeros(0, int)
+            # a class keeps its best-conditioned member (one point per image: the representative
+            # that tracks and certifies best)
+            for i in np.flatnonzero((same >= 0) & (conds < cond[np.maximum(same, 0)] / 100)):
+                if conds[i] < cond[same[i]] / 100:
+                    S[same[i]], cond[same[i]] = ends[i], conds[i]
+            new, cnew = ends[same < 0], conds[same < 0]
             if len(new):
-                new = new[_first_of_classes(key(new), rtol)]
-                S = np.concatenate([S, new])
+                first = _first_of_classes(key(new), rtol)
+                S, cond = np.concatenate([S, new[first]]), np.concatenate([cond, cnew[first]])
                 stall = 0
             else:
                 stall += 1
@@ -134,5 +153,5 @@ def monodromy_solve(F, seed_solutions, p0, *, target: int | None = None, stall_l
         if stall >= stall_loops:
             stopped = "stalled"
             break
-    return MonodromyResult(S, p0, loops, paths, failed, jumped, stopped, history, rtol,
+    return MonodromyResult(S, p0, loops, paths, failed, stopped, history, rtol,
                            time.perf_counter() - t0, seed)

@@ -56,6 +56,8 @@ class System:
     _cache: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
+        if self._cache.get("checked"):          # another instance of a family already checked
+            return
         z = jax.ShapeDtypeStruct((self.n,), jnp.complex128)
         p = jax.ShapeDtypeStruct((self.m,), jnp.complex128)
         try:
@@ -69,6 +71,7 @@ class System:
                 f"the system {self.name!r} is not square: F(z, p) has shape {tuple(out.shape)} for "
                 f"{self.n} unknowns; give exactly {self.n} equations (randomise an overdetermined "
                 f"system: take n random linear combinations of its equations)")
+        self._cache["checked"] = True
 
     def with_data(self, data) -> System:
         """The same family at other data, sharing the compiled kernels."""

@@ -5,7 +5,10 @@ roots of unity; H(z; t) = gamma (1 - t) G(z) + t F(z) (Bezout's theorem: a
 generic F has exactly prod d_i solutions, all regular; paths of the others
 diverge or end singular).  This is the tracker's parameter homotopy for the
 system q0 G(z) + q1 F(z) along the gamma arc from q = (1, 0) to (0, 1), which
-is the same homotopy up to a nonzero factor.
+is the same homotopy up to a nonzero factor.  It is tracked in projective
+coordinates x = (x0 : z x0) on a random affine chart a . x = 1 (Sommese--Wampler,
+ch. 3.7), where a path whose solution goes to infinity stays bounded and ends
+near x0 = 0 in a few dozen steps instead of running to the step limit.
 
 Degrees d_i are read off numerically when not given: F_i(z + s v) at random
 z, v is a polynomial in s whose degree is found by an FFT on a circle.
@@ -17,12 +20,13 @@ import itertools
 import time
 from dataclasses import dataclass
 
+import jax.numpy as jnp
 import numpy as np
 
 from ..errors import NeuromanifoldError, TooLargeError
 from .dedup import clusters
 from .system import System, as_system
-from .tracker import SINGULAR, SUCCESS, TrackOptions, TrackResult, track
+from .tracker import DIVERGED, SINGULAR, SUCCESS, TrackOptions, TrackResult, _endpoint_quality, track
 
 MAX_PATHS = 2_000_000
 
@@ -53,16 +57,28 @@ def equation_degrees(system: System, p=None, max_degree: int = 64, seed: int = 0
 
 
 def _homotopy(system: System, degrees: tuple) -> System:
-    """q0 G(z) + q1 F(z; p) with parameters (q0, q1, p), cached on the system (one compilation)."""
+    """The homotopy in projective coordinates x = (x0, x1..xn) on the affine chart a . x = 1:
+
+        q0 (x_i^{d_i} - x0^{d_i}) + q1 x0^{d_i} F_i(x_{1..n} / x0; p) = 0,   a . x - 1 = 0,
+
+    parameters (q0, q1, a, p); cached on the system (one compilation).  The homogenised F_i is
+    evaluated as x0^{d_i} F_i(x / x0): every monomial is scaled by the same power of x0, so its
+    rounding error is that of the homogeneous polynomial (no overflow for |x0| > 1e-100 or so)."""
+    n = system.n
+
     def make():
-        d = np.asarray(degrees)
+        def powers(w):        # w_i ** d_i by integer_pow (a pow with an array exponent is exp(d log w))
+            return jnp.stack([w[i] ** int(di) for i, di in enumerate(degrees)])
 
-        def H(z, q, data=None):
-            return q[0] * (z ** d - 1.0) + q[1] * system.call(z, q[2:], data)
+        def H(x, q, data=None):
+            x0, z = x[0], x[1:]
+            top = powers(jnp.broadcast_to(x0, (n,)))
+            eqs = q[0] * (powers(z) - top) + q[1] * top * system.call(z / x0, q[3 + n:], data)
+            return jnp.concatenate([eqs, (q[2:3 + n] @ x - 1.0)[None]])
 
-        return System(H, system.n, 2 + system.m, f"total-degree homotopy of {system.name}", system.data)
+        return System(H, n + 1, 3 + n + system.m, f"total-degree homotopy of {system.name}", system.data)
 
-    return system.compiled(f"total-degree{degrees}", make).with_data(system.data)
+    return system.compiled(f"projective total-degree{degrees}", make).with_data(system.data)
 
 
 @dataclass
@@ -93,8 +109,14 @@ class SolveResult:
 
 
 def solve(F, n: int | None = None, *, p=None, degrees=None, seed: int = 0, rtol: float = 1e-8,
-          options: TrackOptions | None = None, progress=None) -> SolveResult:
-    """Every isolated solution of F(z; p) = 0 (p fixed) by a total-degree homotopy."""
+          options: TrackOptions | None = None, progress=None, infinity_tol: float = 1e-3) -> SolveResult:
+    """Every isolated solution of F(z; p) = 0 (p fixed) by a total-degree homotopy.
+
+    Paths are tracked in projective coordinates (x0 : x), so a path whose solution goes to
+    infinity stays bounded and ends near x0 = 0.  End points with |x0| >= ``infinity_tol`` |x|
+    are judged in the affine chart, on F; those nearer to x0 = 0 are at infinity (``diverged``)
+    unless Newton's method still converges quadratically there (so a singular finite solution
+    with |z| beyond 1 / infinity_tol would be counted at infinity)."""
     system = as_system(F, n, 0 if p is None else np.size(p))
     t0 = time.perf_counter()
     p = np.zeros(system.m, complex) if p is None else np.asarray(p, complex).reshape(system.m)
@@ -107,13 +129,54 @@ def solve(F, n: int | None = None, *, p=None, degrees=None, seed: int = 0, rtol:
         raise TooLargeError(f"the total-degree homotopy needs {bezout:,} paths (> {MAX_PATHS:,}); "
                             f"use monodromy_solve instead", {"paths": bezout})
     homotopy = _homotopy(system, tuple(degrees))
+    options = options or TrackOptions()
+    rng = np.random.default_rng([seed, 13])
+    a = rng.standard_normal(system.n + 1) + 1j * rng.standard_normal(system.n + 1)
     roots = [np.exp(2j * np.pi * np.arange(k) / k) for k in degrees]
-    starts = np.array(list(itertools.product(*roots)), dtype=complex)
-    res = track(homotopy, starts, [1, 0, *p], [0, 1, *p], seed=seed, options=options, progress=progress,
-                check_injective=False)
-    ok = res.status == SUCCESS
-    sing = res.status == SINGULAR
-    Z = res.solutions
+    V = np.array(list(itertools.product(*roots)), dtype=complex)
+    V = np.concatenate([np.ones((len(V), 1)), V], axis=1)
+    starts = V / (V @ a)[:, None]
+    q0, q1 = np.concatenate([[1, 0], a, p]), np.concatenate([[0, 1], a, p])
+
+    def classify(X, status):
+        """Affine end points (x0 not small): polished and judged on F itself, as any tracked
+        end point.  End points near x0 = 0: regular only when Newton's method on the homotopy
+        still converges quadratically there (its next step at the rounding level); otherwise
+        at infinity (a path to infinity converges slowly)."""
+        size = np.linalg.norm(X, axis=1)
+        small = np.abs(X[:, 0]) < infinity_tol * size
+        done = (status == SUCCESS) | (status == SINGULAR)
+        with np.errstate(all="ignore"):
+            Z = X[:, 1:] / X[:, :1]
+        fin = np.flatnonzero(done & ~small)
+        if fin.size:
+            st = np.full(fin.size, SUCCESS, np.int32)
+            Z[fin], _, _ = _endpoint_quality(system, Z[fin], p, st, options)
+            status[fin] = st
+        far = np.flatnonzero(done & small)
+        if far.size:
+            step = np.linalg.norm(homotopy.newton(X[far], q1, 1) - X[far], axis=1)
+            J = homotopy.jacobians(X[far], q1)
+            with np.errstate(all="ignore"):
+                cond = np.nan_to_num(np.linalg.cond(J), nan=np.inf, posinf=np.inf)
+            regular = (step <= np.maximum(1e-10, 1e-14 * cond) * (1 + size[far])) & \
+                (np.abs(X[far, 0]) > 1e-12 * size[far]) & (cond < options.singular_cond)
+            status[far] = np.where(regular, SUCCESS, DIVERGED)
+        status[~done & small] = DIVERGED
+        return Z, status
+
+    res = track(homotopy, starts, q0, q1, seed=seed, options=options, progress=progress,
+                check_injective=False, retrack=False)
+    Z, status = classify(res.solutions, res.status)
+    # failed paths (not at infinity) are tracked again with tighter settings
+    redo = np.flatnonzero((status != SUCCESS) & (status != SINGULAR) & (status != DIVERGED))
+    if redo.size:
+        again = track(homotopy, starts[redo], q0, q1, gamma=res.gamma, options=options.tighter(),
+                      check_injective=False, retrack=False)
+        Z[redo], status[redo] = classify(again.solutions, again.status)
+        res.retracked = int(redo.size)
+    ok = status == SUCCESS
+    sing = status == SINGULAR
     regular = Z[ok]
     if regular.size:
         labels = clusters(regular, rtol)
@@ -123,7 +186,7 @@ def solve(F, n: int | None = None, *, p=None, degrees=None, seed: int = 0, rtol:
         labels = clusters(Z[sing], 1e-5)
         singular = np.array([Z[sing][labels == c][0] for c in range(labels.max() + 1)])
         mult = np.bincount(labels)
-    diverged = int(np.sum(res.status == 2))
+    diverged = int(np.sum(status == DIVERGED))
     failed = int(np.sum(~ok & ~sing)) - diverged
     return SolveResult(regular, singular, mult, degrees, bezout, res.paths, diverged, failed, res, rtol,
                        time.perf_counter() - t0, seed)

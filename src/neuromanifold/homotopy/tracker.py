@@ -397,16 +397,28 @@ def track(F, starts, p0, p1, *, path: str = "gamma", gamma: complex | None = Non
                   progress, t0)
 
 
-def track_loop(F, starts, p0, p1, p2, *, options: TrackOptions | None = None, retrack: bool = True,
+def track_loop(F, starts, p0, p1, p2=None, *, gamma: complex | None = None,
+               options: TrackOptions | None = None, retrack: bool = True,
                check_injective: bool = True, progress=None) -> TrackResult:
-    """Track each row of ``starts`` (solutions at p0) around the triangle p0 -> p1 -> p2 -> p0
-    (straight edges) in one pass: each path runs its whole loop without waiting for the others
-    at the vertices.  The end points are a permutation of the starts (monodromy).  Each vertex
-    is (m,) or (k, m), one row per start: several loops tracked in one batch."""
+    """Track each row of ``starts`` (solutions at p0) around a loop in one pass: each path runs
+    its whole loop without waiting for the others at the vertices.  The end points are a
+    permutation of the starts (monodromy).  Each vertex is (m,) or (k, m), one row per start:
+    several loops tracked in one batch.
+
+    With ``p2``: the triangle p0 -> p1 -> p2 -> p0 (straight edges).  Without: the lens
+    p0 -> p1 -> p0, out along the gamma-arc p0 + w(t) (p1 - p0) and back along the arc
+    p1 + w(t) (p0 - p1), its mirror image through the midpoint (for gamma = e^{i a}, a not a
+    multiple of pi, the two circular arcs bound a lens in the complex line through p0 and p1 and
+    the loop winds around the branch points inside it); two edges instead of three."""
     system = as_system(F)
     options = options or TrackOptions()
     t0 = time.perf_counter()
     Z0 = np.atleast_2d(np.asarray(starts, dtype=np.complex128))
+    if p2 is None:
+        g = complex(np.exp(1j * np.pi / 2)) if gamma is None else complex(gamma)
+        V = _paths(system, len(Z0), p0, p1, p0, p0)
+        return _track(system, Z0, V, np.array([0.0, 0.5, 1.0, 1.0]), g, options, retrack,
+                      check_injective, progress, t0)
     V = _paths(system, len(Z0), p0, p1, p2, p0)
     return _track(system, Z0, V, np.array([0.0, 1 / 3, 2 / 3, 1.0]), 1.0 + 0j, options, retrack,
                   check_injective, progress, t0)

@@ -30,8 +30,8 @@ import numpy as np
 from ..architectures import parse
 from ..errors import TooLargeError
 from ..homotopy.certify import certify as krawczyk
-from ..homotopy.monodromy import monodromy_solve
-from ..homotopy.tracker import track
+from ..homotopy.monodromy import LOOP_STEPS, monodromy_solve
+from ..homotopy.tracker import TrackOptions, track
 from ..results import Result
 from .dimension import dimension as compute_dimension
 from .witness import ImageSlice
@@ -55,23 +55,30 @@ class DegreeResult(Result):
 
 
 def trace_test(ws: ImageSlice, reps: np.ndarray, b0: np.ndarray, seed: int = 0,
-               tolerance: float = 1e-6) -> dict:
+               tolerance: float = 1e-6, attempts: int = 3) -> dict:
     """Is the sum of the image points affine-linear in s along b0 + s delta?  (Complete witness
-    sets pass; a missing point leaves a nonlinear remainder, Sommese--Verschelde--Wampler.)"""
+    sets pass; a missing point leaves a nonlinear remainder, Sommese--Verschelde--Wampler.)
+    The points are carried to s = 1 and s = -1 along gamma-arcs; when a path fails, all of them
+    are tracked again along a new arc (one arc for all keeps the points' correspondence), up to
+    ``attempts`` arcs."""
     rng = np.random.default_rng([seed, 53])
     delta = (rng.standard_normal(len(b0)) + 1j * rng.standard_normal(len(b0)))
     delta *= 0.5 * max(np.linalg.norm(b0), 1.0) / np.linalg.norm(delta)
     T0 = ws.images(reps).sum(axis=0)
-    sums, failed = [], 0
-    for s in (1.0, -1.0):
-        r = track(ws.system, reps, b0, b0 + s * delta, seed=seed + 1)
-        failed += r.failed
-        sums.append(ws.images(r.solutions).sum(axis=0))
+    options = TrackOptions(max_steps=LOOP_STEPS)
+    for attempt in range(attempts):
+        sums, failed = [], 0
+        for s in (1.0, -1.0):
+            r = track(ws.system, reps, b0, b0 + s * delta, seed=seed + 1 + 100 * attempt, options=options)
+            failed += r.failed
+            sums.append(ws.images(r.solutions).sum(axis=0))
+        if failed == 0:
+            break
     lin = (sums[0] - T0) - (T0 - sums[1])           # (T(1) - T(0)) - (T(0) - T(-1)) = 0 if affine
     scale = np.abs(ws.images(reps)).sum() + np.abs(sums[0] - T0).sum()
     residual = float(np.abs(lin).max() / max(scale, 1e-300))
     return {"passed": bool(failed == 0 and residual < tolerance), "residual": residual,
-            "failed_paths": failed}
+            "failed_paths": failed, "arcs": attempt + 1}
 
 
 def _image_enclosure_groups(ws: ImageSlice, cert) -> np.ndarray:
@@ -125,11 +132,13 @@ def degree(arch, seed: int = 0, *, stall_loops: int = 5, rtol: float = 1e-6, cer
     tested = {"count": None, "result": {}}
 
     def complete(S):
-        # after a loop that found nothing new, the trace test decides (it costs 2/3 of a loop)
+        # after a loop that found nothing new, the trace test decides (it costs about a loop); it
+        # runs once for each set of points (the same points give the same answer)
         if tested["count"] != len(S):
             tested["count"] = len(S)
             return False
-        tested["result"] = trace_test(ws, S, b0, seed=seed)
+        if tested["result"].get("points") != len(S):
+            tested["result"] = dict(trace_test(ws, S, b0, seed=seed), points=len(S))
         return tested["result"]["passed"]
 
     for attempt in range(4):
@@ -139,7 +148,9 @@ def degree(arch, seed: int = 0, *, stall_loops: int = 5, rtol: float = 1e-6, cer
                                complete=complete)
         found = mono.solutions
         loops, paths, failed = loops + mono.loops, paths + mono.paths, failed + mono.failed_paths
-        trace = tested["result"] if mono.stopped == "complete" else trace_test(ws, found, b0, seed=seed)
+        if tested["result"].get("points") != len(found):
+            tested["result"] = dict(trace_test(ws, found, b0, seed=seed), points=len(found))
+        trace = {key: v for key, v in tested["result"].items() if key != "points"}
         if trace["passed"]:
             break
     value = len(found)
