@@ -133,13 +133,17 @@ def degree(arch, seed: int = 0, *, stall_loops: int = 5, rtol: float = 1e-6, cer
 
     def complete(S):
         # after a loop that found nothing new, the trace test decides (it costs about a loop); it
-        # runs once for each set of points (the same points give the same answer)
+        # runs once for each set of points (the same points give the same answer; a class may
+        # change its representative without changing the count)
         if tested["count"] != len(S):
             tested["count"] = len(S)
             return False
-        if tested["result"].get("points") != len(S):
-            tested["result"] = dict(trace_test(ws, S, b0, seed=seed), points=len(S))
-        return tested["result"]["passed"]
+        return run_trace(S)["passed"]
+
+    def run_trace(S):
+        if tested["result"].get("points") != S.tobytes():
+            tested["result"] = dict(trace_test(ws, S, b0, seed=seed), points=S.tobytes())
+        return {key: v for key, v in tested["result"].items() if key != "points"}
 
     for attempt in range(4):
         tested["count"] = None
@@ -148,9 +152,7 @@ def degree(arch, seed: int = 0, *, stall_loops: int = 5, rtol: float = 1e-6, cer
                                complete=complete)
         found = mono.solutions
         loops, paths, failed = loops + mono.loops, paths + mono.paths, failed + mono.failed_paths
-        if tested["result"].get("points") != len(found):
-            tested["result"] = dict(trace_test(ws, found, b0, seed=seed), points=len(found))
-        trace = {key: v for key, v in tested["result"].items() if key != "points"}
+        trace = run_trace(found)
         if trace["passed"]:
             break
     value = len(found)
