@@ -38,15 +38,18 @@ from .architectures import (
 )
 from .errors import NeuromanifoldError, SpecError, TooLargeError
 from .invariants import DegreeResult, DimensionResult, FiberResult, degree, dimension, fiber
+from .landscape import DataTarget, Metric, from_data, load_data, metric
 
 __version__ = "0.1.0"
 
 __all__ = [
     "FAMILIES",
     "Architecture",
+    "DataTarget",
     "DegreeResult",
     "DimensionResult",
     "FiberResult",
+    "Metric",
     "NeuromanifoldError",
     "Parametrization",
     "SpecError",
@@ -57,8 +60,11 @@ __all__ = [
     "degree",
     "dimension",
     "fiber",
+    "from_data",
     "lcn",
     "linear",
+    "load_data",
+    "metric",
     "mlp",
     "parse",
     "pcnn",

@@ -1,0 +1,105 @@
+"""Quadratic forms on the ambient space V: the metrics of distance problems on M.
+
+Coordinates on V are the monomial coefficients of DESIGN.md, outputs concatenated.
+
+- ``euclidean``: unit weights on those coefficients, Q = I.
+- ``bombieri-weyl``: <f, g> = sum_e f_e g_e / binom(|e|; e) over the monomials x^e, with the
+  multinomial coefficient binom(d; e) = d! / prod_i e_i!, for each output.  On forms of one
+  degree it is invariant under orthogonal changes of the input variables (Bombieri; Weyl); the
+  ED degree of a variety of forms depends on this choice (Draisma, Horobet, Ottaviani,
+  Sturmfels, Thomas, arXiv 1309.0049).
+- ``generic``: Q = F^T F with F a Gaussian matrix drawn from the seed (positive definite with
+  probability one): a generic quadratic form, as in the generic ED degree.
+- an explicit matrix: symmetric, positive semidefinite, of size dim V.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import factorial
+
+import numpy as np
+
+from ..architectures import parse
+from ..errors import NeuromanifoldError
+
+METRICS = ("euclidean", "bombieri-weyl", "generic")
+
+
+@dataclass
+class Metric:
+    """A (pseudo)metric ||z||_Q^2 = z^T Q z on V."""
+
+    name: str
+    Q: np.ndarray
+    seed: int | None = None
+
+    @property
+    def rank(self) -> int:
+        return int(np.linalg.matrix_rank(self.Q, hermitian=True))
+
+    @property
+    def definite(self) -> bool:
+        """Positive definite (a metric), not only semidefinite (a pseudometric)."""
+        return self.rank == len(self.Q)
+
+    def norm2(self, z) -> float:
+        z = np.asarray(z)
+        return float(np.real(np.conj(z) @ self.Q @ z))
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "dimension": len(self.Q), "rank": self.rank,
+                "definite": self.definite, "seed": self.seed}
+
+
+def _parametrization(arch):
+    arch = parse(arch) if isinstance(arch, str) else arch
+    return arch.parametrization() if hasattr(arch, "parametrization") else arch
+
+
+def bombieri_weyl_weights(param) -> np.ndarray:
+    """1 / binom(|e|; e) for every coordinate of V (the basis repeated for each output)."""
+    w = np.array([np.prod([factorial(int(k)) for k in e]) / factorial(int(sum(e)))
+                  for e in param.basis.exponents()], dtype=float)
+    return np.tile(w, param.n_outputs)
+
+
+def metric(arch, which="euclidean", seed: int = 0) -> Metric:
+    """The metric named ``which`` (one of METRICS) on the ambient space of ``arch``, or the
+    explicit matrix ``which`` checked: square of size dim V, finite, symmetric, positive
+    semidefinite."""
+    param = _parametrization(arch)
+    D = param.ambient_dimension
+    if isinstance(which, Metric):
+        which = which.Q
+    if isinstance(which, str):
+        name = which.strip().lower().replace("_", "-").replace(" ", "-")
+        if name in ("euclidean", "euclid", "frobenius"):
+            return Metric("euclidean", np.eye(D))
+        if name in ("bombieri-weyl", "bombieri", "bw"):
+            return Metric("bombieri-weyl", np.diag(bombieri_weyl_weights(param)))
+        if name == "generic":
+            rng = np.random.default_rng([seed, 71])
+            F = rng.standard_normal((D, D)) / np.sqrt(D)
+            return Metric("generic", F.T @ F, seed)
+        raise NeuromanifoldError(f"unknown metric {which!r}: use one of {', '.join(METRICS)}, or give "
+                                 f"a symmetric positive semidefinite {D} x {D} matrix Q")
+    Q = np.asarray(which)
+    if Q.dtype == object or not np.issubdtype(Q.dtype, np.number) or np.iscomplexobj(Q):
+        raise NeuromanifoldError(f"the metric matrix must hold real numbers (got dtype {Q.dtype}); give "
+                                 f"a real symmetric {D} x {D} matrix")
+    Q = Q.astype(float)
+    if Q.shape != (D, D):
+        raise NeuromanifoldError(f"the metric matrix has shape {Q.shape}, but V = the ambient space of "
+                                 f"{param.arch} has dimension {D}: give a {D} x {D} matrix")
+    if not np.all(np.isfinite(Q)):
+        raise NeuromanifoldError("the metric matrix has NaN or infinite entries: give finite numbers")
+    scale = max(float(np.abs(Q).max()), 1e-300)
+    if np.abs(Q - Q.T).max() > 1e-10 * scale:
+        raise NeuromanifoldError("the metric matrix is not symmetric: give Q = Q^T (e.g. (Q + Q.T) / 2)")
+    Q = (Q + Q.T) / 2
+    low = float(np.linalg.eigvalsh(Q).min())
+    if low < -1e-10 * scale:
+        raise NeuromanifoldError(f"the metric matrix is not positive semidefinite (an eigenvalue is "
+                                 f"{low:.3g}): give Q = F^T F for some matrix F")
+    return Metric("matrix", Q)
