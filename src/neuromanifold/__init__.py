@@ -37,7 +37,8 @@ from .architectures import (
     pcnn,
 )
 from .errors import NeuromanifoldError, SpecError, TooLargeError
-from .invariants import DegreeResult, DimensionResult, FiberResult, degree, dimension, fiber
+from .invariants import (DegreeResult, DimensionResult, EDDegreeResult, FiberResult, degree, dimension,
+                         ed_degree, fiber)
 from .landscape import DataTarget, Metric, from_data, load_data, metric
 
 __version__ = "0.1.0"
@@ -48,6 +49,7 @@ __all__ = [
     "DataTarget",
     "DegreeResult",
     "DimensionResult",
+    "EDDegreeResult",
     "FiberResult",
     "Metric",
     "NeuromanifoldError",
@@ -59,6 +61,7 @@ __all__ = [
     "attention",
     "degree",
     "dimension",
+    "ed_degree",
     "fiber",
     "from_data",
     "lcn",

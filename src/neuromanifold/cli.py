@@ -157,6 +157,32 @@ def degree(
 
 
 @app.command()
+def edd(
+    specs: Specs,
+    metric: str = typer.Option("euclidean", "--metric",
+                               help="euclidean, bombieri-weyl or generic (a random positive definite form)"),
+    seed: Seed = 0,
+    as_json: AsJson = False,
+    force: bool = typer.Option(False, "--force", help="run even when the system looks too large"),
+):
+    """ED degree: complex critical points of the distance to a generic point, for a metric on V."""
+    with _errors():
+        from .invariants.ed_degree import ed_degree
+        from .report.tables import result_table
+
+        results = []
+        for spec in specs:
+            with _status(not as_json) as progress:
+                tick = (lambda loop, n: progress(f"monodromy loop {loop}: {n} critical points")) \
+                    if progress else None
+                results.append(ed_degree(spec, metric, seed=seed, force=force, progress=tick))
+        _emit(results, as_json, lambda r: result_table(r, [
+                ("metric", "metric"), ("dimension", "dimension"), ("ambient dim V", "ambient_dimension"),
+                ("certified count", "certified_count"), ("paths", "paths"),
+                ("failed paths", "failed_paths"), ("loops", "loops")]))
+
+
+@app.command()
 def fiber(
     specs: Specs,
     point: str | None = typer.Option(None, "--point",

@@ -2,6 +2,8 @@
 
 from .degree import DegreeResult, degree
 from .dimension import DimensionResult, dimension
+from .ed_degree import EDDegreeResult, ed_degree
 from .fiber import FiberResult, fiber
 
-__all__ = ["DegreeResult", "DimensionResult", "FiberResult", "degree", "dimension", "fiber"]
+__all__ = ["DegreeResult", "DimensionResult", "EDDegreeResult", "FiberResult", "degree", "dimension",
+           "ed_degree", "fiber"]

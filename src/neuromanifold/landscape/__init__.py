@@ -2,6 +2,6 @@
 (:mod:`.metrics`)."""
 
 from .data import DataTarget, from_data, load_data
-from .metrics import METRICS, Metric, bombieri_weyl_weights, metric
+from ..invariants.metrics import METRICS, Metric, bombieri_weyl_weights, metric
 
 __all__ = ["METRICS", "DataTarget", "Metric", "bombieri_weyl_weights", "from_data", "load_data", "metric"]

