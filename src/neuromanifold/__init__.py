@@ -39,7 +39,7 @@ from .architectures import (
 from .errors import NeuromanifoldError, SpecError, TooLargeError
 from .invariants import (DegreeResult, DimensionResult, EDDegreeResult, FiberResult, degree, dimension,
                          ed_degree, fiber)
-from .landscape import DataTarget, Metric, from_data, load_data, metric
+from .landscape import DataTarget, Metric, critical_points, from_data, load_data, metric
 
 __version__ = "0.1.0"
 
@@ -59,6 +59,7 @@ __all__ = [
     "TooLargeError",
     "__version__",
     "attention",
+    "critical_points",
     "degree",
     "dimension",
     "ed_degree",

@@ -183,6 +183,29 @@ def edd(
 
 
 @app.command()
+def critical(
+    spec: Annotated[str, typer.Argument(metavar="SPEC", help=SPEC_HELP)],
+    data: str = typer.Option(..., "--data", help="CSV, .npy or .npz: one sample per row, inputs then outputs"),
+    seed: Seed = 0,
+    as_json: AsJson = False,
+):
+    """Every complex critical point of the squared-error loss on M for a data set: real or not,
+    loss, type on M (local minimum, saddle, maximum), the global minimum."""
+    with _errors():
+        from .landscape import critical_points, from_data, load_data
+        from .report.tables import critical_table
+
+        target = from_data(spec, *load_data(data, spec))
+        with _status(not as_json):
+            result = critical_points(spec, target, seed=seed)
+        result.notes.extend(target.notes)
+        if as_json:
+            _print_json([dict(result.to_dict(), data=target.to_dict())])
+            return
+        out.print(critical_table(result, target.constant))
+
+
+@app.command()
 def fiber(
     specs: Specs,
     point: str | None = typer.Option(None, "--point",

@@ -133,6 +133,17 @@ class CriticalSlice:
         return lam0, c0 - np.linalg.solve(self.Qz, v)
 
 
+def generic_critical_points(param, k: int, Q: np.ndarray, seed: int = 0, stall_loops: int = 16,
+                            rtol: float = 1e-6, progress=None):
+    """(slice, lambdas, w0, monodromy result): one lambda over each critical point of the distance
+    to a generic target w0 (in value coordinates), found by monodromy from a seed pair."""
+    cs = CriticalSlice(param, k, Q, seed)
+    lam0, w0 = cs.seed_point(np.random.default_rng([seed, 89]))
+    mono = monodromy_solve(cs.system, lam0[None], w0, stall_loops=stall_loops, rtol=rtol, seed=seed,
+                           key=cs.images, progress=progress)
+    return cs, mono.solutions, w0, mono
+
+
 def ed_degree(arch, metric="euclidean", seed: int = 0, *, stall_loops: int = 16, rtol: float = 1e-6,
               certify: bool = True, force: bool = False, progress=None) -> EDDegreeResult:
     """ED degree of the neuromanifold of ``arch`` for ``metric`` (``euclidean``,
@@ -156,11 +167,7 @@ def ed_degree(arch, metric="euclidean", seed: int = 0, *, stall_loops: int = 16,
     if k > MAX_UNKNOWNS and not force:
         raise TooLargeError(f"the ED critical system of {arch} has {k} unknowns (> {MAX_UNKNOWNS}); pass "
                             f"force=True (--force) to try anyway", {"unknowns": k})
-    cs = CriticalSlice(param, k, M.Q, seed)
-    lam0, u0 = cs.seed_point(np.random.default_rng([seed, 89]))
-    mono = monodromy_solve(cs.system, lam0[None], u0, stall_loops=stall_loops, rtol=rtol, seed=seed,
-                           key=cs.images, progress=progress)
-    found = mono.solutions
+    cs, found, u0, mono = generic_critical_points(param, k, M.Q, seed, stall_loops, rtol, progress)
     # every lambda reached from a regular seed has J of full rank; say so if one does not
     s = np.linalg.svd(cs.jacobians(found), compute_uv=False)
     degenerate = int(np.sum(s[:, -1] < 1e-8 * s[:, 0]))

@@ -1,7 +1,9 @@
-"""Layer 5: loss landscapes.  Data become a target and a metric on V (:mod:`.data`); metrics on V
-(:mod:`.metrics`)."""
+"""Layer 5: loss landscapes.  Data become a target and a metric on V (:mod:`.data`; the metrics
+themselves are in :mod:`neuromanifold.invariants.metrics`); every critical point of the loss on M
+(:mod:`.critical`)."""
 
+from .critical import CriticalPoint, CriticalPointsResult, critical_points
 from .data import DataTarget, from_data, load_data
 from ..invariants.metrics import METRICS, Metric, bombieri_weyl_weights, metric
 
-__all__ = ["METRICS", "DataTarget", "Metric", "bombieri_weyl_weights", "from_data", "load_data", "metric"]
+__all__ = ["METRICS", "CriticalPoint", "CriticalPointsResult", "DataTarget", "Metric", "bombieri_weyl_weights", "critical_points", "from_data", "load_data", "metric"]

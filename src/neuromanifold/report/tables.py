@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from rich import box
 from rich.table import Table
 from rich.text import Text
@@ -115,4 +116,21 @@ def result_table(r, fields: list[tuple[str, str]]) -> Table:
     table.add_row("seed / time", f"{r.seed} / {r.seconds:.2f} s")
     for note in r.notes:
         table.add_row("note", note)
+    return table
+
+
+def critical_table(r, constant: float = 0.0) -> Table:
+    """The critical points of a loss: one row each (real ones first, by loss), then the summary."""
+    table = Table(title=Text(f"{r.spec}: {r.value} complex critical points, {r.real_count} real, "
+                             f"{r.minima} local minima", style="bold"), box=box.ROUNDED, title_justify="left")
+    for name in ("#", "real", "loss", "type", "index", "smooth"):
+        table.add_column(name)
+    for i, p in enumerate(r.points):
+        loss = float(np.real(p.loss)) + constant
+        star = " (global minimum)" if i == r.global_minimum else ""
+        table.add_row(str(i + 1), "yes" if p.real else "no",
+                      f"{loss:.6g}" if p.real else f"{complex(p.loss) + constant:.4g}",
+                      p.kind + star, "" if p.index is None else str(p.index), "yes" if p.smooth else "no")
+    for note in r.notes:
+        table.add_row("", "", "", note, "", "")
     return table
