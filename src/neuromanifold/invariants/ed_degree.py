@@ -15,12 +15,15 @@ monodromy in u from one such pair (the seed: lambda0 random, u0 = c0 - Q^-1 v wi
 kernel of J(lambda0)) reaches every critical point and never the spurious solutions on the
 ramification locus of the slice.  Distinct image points c(lambda) are counted; each lambda is
 certified by a Krawczyk test and the image enclosures must be disjoint (a certified lower bound).
+The code works in value coordinates z = P c (values of f at random points, see CriticalSlice):
+the same equations after a linear change of coordinates on V.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import jax
 import numpy as np
@@ -34,6 +37,7 @@ from ..results import Result
 from .degree import _image_enclosure_groups
 from .dimension import dimension as compute_dimension
 from .metrics import metric as make_metric
+from .witness import _cnormal
 
 #: Refuse (unless forced) critical systems with more unknowns than this.
 MAX_UNKNOWNS = 40
@@ -50,10 +54,6 @@ class EDDegreeResult(Result):
     loops: int = 0
     stopped: str = ""
     rtol: float = 1e-6
-
-
-def _cnormal(rng, *shape):
-    return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / np.sqrt(2)
 
 
 @dataclass(eq=False)
@@ -106,7 +106,7 @@ class CriticalSlice:
         # G = J^T Q_z (z - w)
         return J.T @ (data[2] @ (self.image_at(lam, data) - u))
 
-    @property
+    @cached_property
     def system(self) -> System:
         return family_member(("ed-critical", str(self.param.arch), self.k, self.Q.shape),
                              lambda: System(self.critical_function, self.k, len(self.Q),

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..architectures import parse
 from ..errors import NeuromanifoldError
-from ..homotopy.dedup import unique
+from ..homotopy.monodromy import _first_of_classes
 from ..homotopy.tracker import track
 from ..invariants.dimension import dimension as compute_dimension
 from ..invariants.ed_degree import generic_critical_points
@@ -101,9 +101,9 @@ def critical_points(arch, u, metric="euclidean", seed: int = 0, *, stall_loops: 
     r = track(cs.system, reps, w0, w1, seed=seed)
     ends = r.solutions[r.success]
     Z = cs.images(ends)
-    _, labels = unique(Z, 1e-6)
-    first = [int(np.flatnonzero(labels == c)[0]) for c in range(labels.max() + 1)] if len(Z) else []
-    ends, Z = ends[first], Z[first]
+    if len(Z):
+        first = _first_of_classes(Z, 1e-6)
+        ends, Z = ends[first], Z[first]
     Pinv = np.linalg.inv(cs.P)
     points = _classify(cs, ends, Z, w1, Pinv, u, M.Q, k, real_tol)
     points.sort(key=lambda p: (not p.real, float(np.real(p.loss))))
