@@ -91,3 +91,27 @@ def test_cli_critical_with_a_data_file(tmp_path):
     assert payload["value"] == 3 and payload["minima"] == 1 and payload["data"]["samples"] == 12
     bad = CliRunner().invoke(app, ["critical", SPEC, "--data", str(tmp_path / "none.csv")])
     assert bad.exit_code == 2 and "no data file" in bad.output
+
+
+def test_pure_and_spurious_on_a_linear_network():
+    """linear(widths=[3,2,3]), Euclidean: theta = 0 (both layers zero) is critical but mu(0) = 0 is
+    not critical on M (u is not orthogonal to the rank <= 2 matrices): spurious, a saddle.  The
+    best rank-2 approximation W2 W1 = U_2 is pure, a minimum whose zero Hessian directions are
+    the 4 of GL(2).  A random point is not critical."""
+    from neuromanifold import parse
+    from neuromanifold.landscape import classify
+
+    spec = "linear(widths=[3,2,3])"
+    n = parse(spec).parametrization().n_params
+    rng = np.random.default_rng(0)
+    U = rng.standard_normal((3, 3))
+    zero = classify(spec, np.zeros(n), U.reshape(-1))
+    assert zero.critical and zero.kind == "spurious" and zero.jacobian_rank == 0 and zero.hessian_index > 0
+    W, S, Vt = np.linalg.svd(U)
+    theta = np.concatenate([(np.diag(S[:2]) @ Vt[:2]).reshape(-1), W[:, :2].reshape(-1)])   # W1 then W2
+    best = classify(spec, theta, U.reshape(-1))
+    assert best.kind == "pure" and best.hessian_index == 0 and best.hessian_zeros == 4
+    assert best.loss == pytest.approx(S[2] ** 2, rel=1e-10)
+    assert classify(spec, rng.standard_normal(n), U.reshape(-1)).kind == "not critical"
+    with pytest.raises(NeuromanifoldError, match="12 parameters"):
+        classify(spec, np.zeros(5), U.reshape(-1))
