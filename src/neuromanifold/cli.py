@@ -206,6 +206,39 @@ def critical(
 
 
 @app.command()
+def census(
+    spec: Annotated[str, typer.Argument(metavar="SPEC", help=SPEC_HELP)],
+    samples: int = typer.Option(100, "--samples", min=1, help="number of random instances"),
+    metric: str = typer.Option("euclidean", "--metric", help="euclidean or generic (a random Q = F^T F each)"),
+    plot: str | None = typer.Option(None, "--plot", help="write the joint table as a heat map (PNG)"),
+    save: str | None = typer.Option(None, "--out", help="write the result as JSON to this file"),
+    seed: Seed = 0,
+    as_json: AsJson = False,
+):
+    """Joint table of (#real critical points) x (#local minima) over random instances."""
+    with _errors():
+        from rich.progress import Progress
+
+        from .landscape import census as run
+        from .report.tables import census_table
+
+        if as_json or not err.is_terminal:
+            result = run(spec, samples, metric, seed=seed)
+        else:
+            with Progress(console=err, transient=True) as bar:
+                task = bar.add_task("paths", total=None)
+                result = run(spec, samples, metric, seed=seed, progress=lambda n: bar.advance(task, n))
+        if save:
+            result.save(save)
+        if plot:
+            result.plot(plot)
+        if as_json:
+            _print_json([result.to_dict()])
+            return
+        out.print(census_table(result))
+
+
+@app.command()
 def fiber(
     specs: Specs,
     point: str | None = typer.Option(None, "--point",

@@ -134,3 +134,17 @@ def critical_table(r, constant: float = 0.0) -> Table:
     for note in r.notes:
         table.add_row("", "", "", note, "", "")
     return table
+
+
+def census_table(r) -> Table:
+    """Rows: number of real critical points; columns: number of local minima; cells: instances."""
+    reals, mins, M = r.joint()
+    table = Table(title=Text(f"{r.spec}, {r.metric} metric: {r.samples} instances, ED degree {r.ed_degree}",
+                             style="bold"), box=box.ROUNDED, title_justify="left")
+    table.add_column("real \\ minima", style="cyan")
+    for m in mins:
+        table.add_column(str(m), justify="right")
+    for i, real in enumerate(reals):
+        table.add_row(str(real), *[str(v) if v else "" for v in M[i]])
+    table.caption = "; ".join(r.notes + [f"seed {r.seed}, {r.seconds:.1f} s"])
+    return table

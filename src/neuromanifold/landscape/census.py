@@ -1,0 +1,197 @@
+"""The real census of a loss landscape: over many random instances, how many critical points are
+real and how many are local minima.
+
+One instance (a generic target and metric) is solved by monodromy; its critical points are carried
+to every instance by one batched parameter homotopy in (target, metric) jointly, a row of
+parameters per path (Sommese--Wampler ch. 7: from a generic instance, every critical point of
+every generic instance is reached).  Instances: u with independent Gaussian coefficients; for the
+``generic`` metric also Q = F^T F with F Gaussian (a random linear change of coordinates of the
+Euclidean problem), for ``euclidean`` Q = I.  Each real critical point gets the index of the
+Hessian of the loss restricted to M (as in :mod:`.critical`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import jax
+import numpy as np
+
+from ..architectures import parse
+from ..errors import NeuromanifoldError
+from ..homotopy.system import System, family_member
+from ..homotopy.tracker import track
+from ..invariants.dimension import dimension as compute_dimension
+from ..invariants.ed_degree import CriticalSlice, generic_critical_points
+from ..invariants.metrics import metric as make_metric
+from ..results import Result
+
+CENSUS_METRICS = ("euclidean", "generic")
+
+
+@dataclass
+class CensusResult(Result):
+    samples: int = 0
+    metric: str = ""
+    ed_degree: int = 0
+    table: dict = field(default_factory=dict)        # "real,minima" -> number of instances
+    real_counts: list = field(default_factory=list)  # per instance
+    minima_counts: list = field(default_factory=list)
+    failed_paths: int = 0
+    failed_instances: int = 0                        # instances with a failed path (not in the table)
+    dimension: int = 0
+
+    def joint(self) -> tuple[list[int], list[int], np.ndarray]:
+        """(real counts, minima counts, matrix of instance numbers) of the joint table."""
+        pairs = [tuple(int(v) for v in key.split(",")) for key in self.table]
+        reals = sorted({p[0] for p in pairs})
+        mins = sorted({p[1] for p in pairs})
+        M = np.zeros((len(reals), len(mins)), int)
+        for key, n in self.table.items():
+            r, m = (int(v) for v in key.split(","))
+            M[reals.index(r), mins.index(m)] = n
+        return reals, mins, M
+
+    def save(self, path: str) -> None:
+        with open(path, "w") as fh:
+            fh.write(self.to_json())
+
+    def plot(self, path: str) -> None:
+        """Heat map of the joint table (matplotlib PNG)."""
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        reals, mins, M = self.joint()
+        fig, ax = plt.subplots(figsize=(max(5.0, 1.2 + 0.6 * len(mins)), max(3.0, 1.2 + 0.35 * len(reals))))
+        im = ax.imshow(M, cmap="viridis", aspect="auto", origin="lower")
+        ax.set_xticks(range(len(mins)), [str(m) for m in mins])
+        ax.set_yticks(range(len(reals)), [str(r) for r in reals])
+        ax.set_xlabel("local minima")
+        ax.set_ylabel("real critical points")
+        for i in range(len(reals)):
+            for j in range(len(mins)):
+                if M[i, j]:
+                    ax.text(j, i, str(M[i, j]), ha="center", va="center", color="w", fontsize=8)
+        ax.set_title(f"{self.spec}, {self.metric}, {self.samples} instances", fontsize=9)
+        fig.colorbar(im, ax=ax, label="instances")
+        fig.tight_layout()
+        fig.savefig(path, dpi=120)
+        plt.close(fig)
+
+
+def _moving_metric_system(cs: CriticalSlice) -> System:
+    """G(lambda; w, Q_z) = J^T Q_z (z(lambda) - w) with the metric among the parameters."""
+    D = len(cs.Qz)
+    data = (cs.theta_c, cs.S, cs.c, cs.X.astype(np.complex128))
+
+    def F(lam, p, data):
+        theta_c, S, c, X = data
+        full = (theta_c, S, None, c, X)
+        z = cs.image_at(lam, full)
+        J = jax.jacfwd(cs.image_at, holomorphic=True)(lam, full)
+        return J.T @ (p[D:].reshape(D, D) @ (z - p[:D]))
+
+    return family_member(("ed-critical-moving-metric", str(cs.param.arch), cs.k, D),
+                         lambda: System(F, cs.k, D + D * D, f"ED critical system of {cs.param.arch} "
+                                        f"(target and metric as parameters)", data), data)
+
+
+def census(arch, samples: int = 100, metric: str = "euclidean", seed: int = 0, *,
+           progress=None, max_paths: int = 2_000_000, arcs: int = 3) -> CensusResult:
+    """Joint table of (#real critical points, #local minima) over ``samples`` random instances."""
+    arch = parse(arch) if isinstance(arch, str) else arch
+    t0 = time.perf_counter()
+    if metric not in CENSUS_METRICS:
+        raise NeuromanifoldError(f"census metric {metric!r}: use one of {', '.join(CENSUS_METRICS)}")
+    if samples < 1:
+        raise NeuromanifoldError(f"samples = {samples}: give at least 1 instance")
+    param = arch.parametrization()
+    k = int(compute_dimension(arch, seed=seed).value)
+    D = param.ambient_dimension
+    if k == D:
+        raise NeuromanifoldError(f"{arch} is filling (M = V): every instance has the single critical point "
+                                 f"u, a minimum; there is nothing to census")
+    base = make_metric(param, metric, seed=seed).Q
+    cs, reps, w0, _ = generic_critical_points(param, k, base, seed)
+    E = len(reps)
+    if E * samples > max_paths:
+        raise NeuromanifoldError(f"{samples} instances x {E} critical points = {E * samples:,} paths "
+                                 f"(> {max_paths:,}): use fewer samples")
+    system = _moving_metric_system(cs)
+    rng = np.random.default_rng([seed, 101])
+    Pinv = np.linalg.inv(cs.P)
+    U = rng.standard_normal((samples, D))
+    if metric == "generic":
+        F = rng.standard_normal((samples, D, D)) / np.sqrt(D)
+        Qs = np.einsum("sji,sjk->sik", F, F)
+    else:
+        Qs = np.broadcast_to(np.eye(D), (samples, D, D))
+    Qz = np.einsum("ji,sjk,kl->sil", Pinv, Qs, Pinv)               # P^-T Q P^-1 per instance
+    W = U @ cs.P.T                                                  # w = P u
+    p0 = np.concatenate([w0, cs.Qz.reshape(-1)])
+    P1 = np.concatenate([W, Qz.reshape(samples, -1)], axis=1)
+    starts = np.tile(reps, (samples, 1))
+    # an instance with a failed path is tracked again, all its paths along a new arc (one arc per
+    # instance keeps start -> end a bijection), up to ``arcs`` arcs; then it leaves the table
+    r = track(system, starts, p0, np.repeat(P1, E, axis=0), seed=seed, progress=progress,
+              check_injective=False, retrack=False)
+    lam = r.solutions.reshape(samples, E, k)
+    ok = r.success.reshape(samples, E)
+    failed = int(r.failed)
+    for arc in range(1, arcs):
+        redo = np.flatnonzero(~ok.all(axis=1))
+        if not redo.size:
+            break
+        again = track(system, np.tile(reps, (redo.size, 1)), p0, np.repeat(P1[redo], E, axis=0),
+                      seed=seed + 1000 * arc, check_injective=False, retrack=False)
+        failed += int(again.failed)
+        lam[redo] = again.solutions.reshape(redo.size, E, k)
+        ok[redo] = again.success.reshape(redo.size, E)
+    real, minima = _census_counts(cs, lam, ok, W, Qz, k)
+    good = ok.all(axis=1)
+    table = Counter(f"{real[i]},{minima[i]}" for i in np.flatnonzero(good))
+    notes = [f"{int(good.sum())} of {samples} instances with every path regular enter the table"]
+    return CensusResult(
+        spec=str(arch), invariant="census", value=dict(sorted(table.items())), certified=False,
+        method="monodromy at one generic instance, then one batched parameter homotopy in (target, metric) "
+               "to every instance; Hessian index on M of each real critical point",
+        seconds=time.perf_counter() - t0, seed=seed, samples=samples, metric=metric, ed_degree=E,
+        table=dict(sorted(table.items(), key=lambda kv: tuple(int(v) for v in kv[0].split(",")))),
+        real_counts=real.tolist(), minima_counts=minima.tolist(), failed_paths=failed,
+        failed_instances=int(samples - good.sum()), dimension=k, notes=notes)
+
+
+def _census_counts(cs: CriticalSlice, lam: np.ndarray, ok: np.ndarray, W: np.ndarray, Qz: np.ndarray,
+                   k: int, real_tol: float = 1e-8):
+    """Per instance: the number of real critical points and of local minima among them."""
+    samples, E, _ = lam.shape
+    flat = lam.reshape(-1, k)
+    Z = cs.images(flat).reshape(samples, E, -1)
+    J = cs.jacobians(flat).reshape(samples, E, -1, k)
+    isreal = ok & np.all(np.abs(Z.imag) <= real_tol * (1 + np.abs(Z)), axis=2)
+
+    def phi(l, w, Q, data):
+        d = cs.image_at(l, data) - w
+        return 0.5 * d @ (Q @ d)
+
+    hess = cs.system.compiled("census-hessian", lambda: jax.jit(jax.vmap(
+        jax.hessian(phi, holomorphic=True), in_axes=(0, 0, 0, None))))
+    idx = np.argwhere(isreal)
+    minima = np.zeros(samples, int)
+    if len(idx):
+        L = lam[idx[:, 0], idx[:, 1]]
+        H = np.asarray(hess(L, W[idx[:, 0]].astype(complex), Qz[idx[:, 0]].astype(complex), cs.data))
+        Jr = J[idx[:, 0], idx[:, 1]]
+        T = np.linalg.svd(np.concatenate([Jr.real, Jr.imag], axis=2))[0][:, :, :k]
+        A = np.einsum("nji,njk->nik", T, Jr)
+        Ainv = np.linalg.inv(A)
+        HR = np.einsum("nji,njk,nkl->nil", Ainv, H, Ainv)
+        HR = np.real(HR + np.swapaxes(HR, 1, 2)) / 2
+        index = np.sum(np.linalg.eigvalsh(HR) < 0, axis=1)
+        np.add.at(minima, idx[:, 0], (index == 0).astype(int))
+    return isreal.sum(axis=1), minima
+

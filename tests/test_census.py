@@ -1,0 +1,54 @@
+"""The real census of critical points (Eckart--Young; generic weights, Trager--Kohn--Bruna)."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from neuromanifold.cli import app
+from neuromanifold.errors import NeuromanifoldError
+from neuromanifold.landscape import census
+
+SPEC = "linear(widths=[3,1,3])"
+
+
+def test_euclidean_census_is_eckart_young():
+    """Every instance: 3 real critical points (sigma_i u_i v_i^T), exactly one local minimum."""
+    r = census(SPEC, samples=30, metric="euclidean", seed=1)
+    assert r.ed_degree == 3 and set(r.table) == {"3,1"}
+    assert r.table["3,1"] + r.failed_instances == 30 and r.failed_instances <= 3
+
+
+def test_generic_census_properties(tmp_path):
+    """Generic metric: 39 complex critical points; the number of real ones is odd (non-real ones
+    come in conjugate pairs) and between 1 and 39; every instance has a minimum and a sizable
+    share has two or more (non-global local minima)."""
+    r = census(SPEC, samples=40, metric="generic", seed=2)
+    assert r.ed_degree == 39
+    entered = sum(r.table.values())
+    assert entered + r.failed_instances == 40 and entered >= 34
+    pairs = [tuple(int(v) for v in key.split(",")) for key in r.table]
+    assert all(real % 2 == 1 and 1 <= real <= 39 and 1 <= mins <= real for real, mins in pairs)
+    several = sum(n for key, n in r.table.items() if int(key.split(",")[1]) >= 2)
+    assert several >= 0.2 * entered
+    r.save(str(tmp_path / "c.json"))
+    r.plot(str(tmp_path / "c.png"))
+    assert json.loads((tmp_path / "c.json").read_text())["table"] == r.table
+    assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_census_refuses_bad_requests():
+    with pytest.raises(NeuromanifoldError, match="use one of euclidean, generic"):
+        census(SPEC, 10, "bombieri")
+    with pytest.raises(NeuromanifoldError, match="at least 1"):
+        census(SPEC, 0)
+    with pytest.raises(NeuromanifoldError, match="filling"):
+        census('mlp(widths=[2,2,1], activation="x^3")', 5)
+
+
+def test_cli_census_json():
+    r = CliRunner().invoke(app, ["census", SPEC, "--samples", "12", "--json", "--seed", "4"])
+    assert r.exit_code == 0, r.output
+    payload = json.loads(r.output)
+    assert payload["invariant"] == "census" and payload["samples"] == 12 and payload["seed"] == 4
+    assert set(payload["table"]) <= {"3,1"}
