@@ -239,6 +239,34 @@ def census(
 
 
 @app.command()
+def crossings(
+    spec: Annotated[str, typer.Argument(metavar="SPEC", help=SPEC_HELP)],
+    u0: str | None = typer.Option(None, "--u0", help="start target (coefficients in V); default random"),
+    u1: str | None = typer.Option(None, "--u1", help="end target (coefficients in V); default random"),
+    metric: str = typer.Option("euclidean", "--metric", help="euclidean, bombieri-weyl or generic"),
+    grid: int = typer.Option(64, "--grid", min=2, help="grid points on the segment before bisection"),
+    plot: str | None = typer.Option(None, "--plot", help="write the counts along the segment (PNG)"),
+    seed: Seed = 0,
+    as_json: AsJson = False,
+):
+    """Where the number of real critical points changes along the segment from u0 to u1."""
+    with _errors():
+        from .landscape import discriminant_crossings
+        from .report.tables import crossings_table
+
+        a = _parse_point(u0) if u0 is not None else None
+        b = _parse_point(u1) if u1 is not None else None
+        with _status(not as_json):
+            result = discriminant_crossings(spec, a, b, metric, seed=seed, grid=grid)
+        if plot:
+            result.plot(plot)
+        if as_json:
+            _print_json([result.to_dict()])
+            return
+        out.print(crossings_table(result))
+
+
+@app.command()
 def fiber(
     specs: Specs,
     point: str | None = typer.Option(None, "--point",

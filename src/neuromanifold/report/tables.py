@@ -148,3 +148,16 @@ def census_table(r) -> Table:
         table.add_row(str(real), *[str(v) if v else "" for v in M[i]])
     table.caption = "; ".join(r.notes + [f"seed {r.seed}, {r.seconds:.1f} s"])
     return table
+
+
+def crossings_table(r) -> Table:
+    """One row per crossing of the ED discriminant: where, and the counts on each side."""
+    table = Table(title=Text(f"{r.spec}: {r.value} crossings of the ED discriminant (ED degree {r.ed_degree})",
+                             style="bold"), box=box.ROUNDED, title_justify="left")
+    for name in ("s", "real before", "minima before", "real after", "minima after"):
+        table.add_column(name, justify="right")
+    for c in r.crossings:
+        table.add_row(f"{c['s']:.6f} ± {c['width'] / 2:.1e}", str(c["before"][0]), str(c["before"][1]),
+                      str(c["after"][0]), str(c["after"][1]))
+    table.caption = "; ".join(r.notes + [f"seed {r.seed}, {r.seconds:.1f} s"])
+    return table
