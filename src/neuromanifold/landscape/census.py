@@ -27,6 +27,7 @@ from ..invariants.dimension import dimension as compute_dimension
 from ..invariants.ed_degree import CriticalSlice, generic_critical_points
 from ..invariants.metrics import metric as make_metric
 from ..results import Result
+from .critical import hessian_indices
 
 CENSUS_METRICS = ("euclidean", "generic")
 
@@ -173,25 +174,10 @@ def _census_counts(cs: CriticalSlice, lam: np.ndarray, ok: np.ndarray, W: np.nda
     Z = cs.images(flat).reshape(samples, E, -1)
     J = cs.jacobians(flat).reshape(samples, E, -1, k)
     isreal = ok & np.all(np.abs(Z.imag) <= real_tol * (1 + np.abs(Z)), axis=2)
-
-    def phi(l, w, Q, data):
-        d = cs.image_at(l, data) - w
-        return 0.5 * d @ (Q @ d)
-
-    hess = cs.system.compiled("census-hessian", lambda: jax.jit(jax.vmap(
-        jax.hessian(phi, holomorphic=True), in_axes=(0, 0, 0, None))))
     idx = np.argwhere(isreal)
     minima = np.zeros(samples, int)
     if len(idx):
-        L = lam[idx[:, 0], idx[:, 1]]
-        H = np.asarray(hess(L, W[idx[:, 0]].astype(complex), Qz[idx[:, 0]].astype(complex), cs.data))
-        Jr = J[idx[:, 0], idx[:, 1]]
-        T = np.linalg.svd(np.concatenate([Jr.real, Jr.imag], axis=2))[0][:, :, :k]
-        A = np.einsum("nji,njk->nik", T, Jr)
-        Ainv = np.linalg.inv(A)
-        HR = np.einsum("nji,njk,nkl->nil", Ainv, H, Ainv)
-        HR = np.real(HR + np.swapaxes(HR, 1, 2)) / 2
-        index = np.sum(np.linalg.eigvalsh(HR) < 0, axis=1)
+        index = hessian_indices(cs, lam[idx[:, 0], idx[:, 1]], W[idx[:, 0]], Qz[idx[:, 0]],
+                                J[idx[:, 0], idx[:, 1]])
         np.add.at(minima, idx[:, 0], (index == 0).astype(int))
     return isreal.sum(axis=1), minima
-

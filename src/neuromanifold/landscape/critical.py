@@ -122,37 +122,46 @@ def critical_points(arch, u, metric="euclidean", seed: int = 0, *, stall_loops: 
         seconds=time.perf_counter() - t0, notes=notes, **common)
 
 
-def _classify(cs, lams, Z, w, Pinv, u, Q, k, real_tol) -> list[CriticalPoint]:
-    def phi(lam, w, data):
-        d = cs.image_at(lam, data) - w
-        return 0.5 * d @ (data[2] @ d)
+def hessian_indices(cs, lams: np.ndarray, W: np.ndarray, Qz: np.ndarray, J: np.ndarray) -> np.ndarray:
+    """Index on M of the real smooth critical points lams (rows) for targets W and metrics Qz
+    (value coordinates, one row each), J their Jacobians dz/dlambda: the real Hessian
+    A^-T H A^-1 with J = T A, T a real orthonormal basis of T_z M (module docstring)."""
+    k = lams.shape[1]
+    if not len(lams):
+        return np.zeros(0, int)
 
-    # shared by every slice of the family: the target and the slice's numbers are arguments
-    hess = cs.system.compiled("critical-hessian", lambda: jax.jit(jax.vmap(
-        jax.hessian(phi, holomorphic=True), in_axes=(0, None, None))))
-    H = np.asarray(hess(np.asarray(lams, complex), np.asarray(w, complex), cs.data)) if len(lams) \
-        else np.zeros((0, k, k))
+    def phi(lam, w, Q, data):
+        d = cs.image_at(lam, data) - w
+        return 0.5 * d @ (Q @ d)
+
+    # shared by every slice of the family: the target, metric and the slice's numbers are arguments
+    hess = cs.system.compiled("restricted-hessian", lambda: jax.jit(jax.vmap(
+        jax.hessian(phi, holomorphic=True), in_axes=(0, 0, 0, None))))
+    H = np.asarray(hess(np.asarray(lams, complex), np.asarray(W, complex), np.asarray(Qz, complex), cs.data))
+    T = np.linalg.svd(np.concatenate([J.real, J.imag], axis=2))[0][:, :, :k]
+    A = np.einsum("nji,njk->nik", T, J)
+    Ainv = np.linalg.inv(A)
+    HR = np.einsum("nji,njk,nkl->nil", Ainv, H, Ainv)
+    HR = np.real(HR + np.swapaxes(HR, 1, 2)) / 2
+    return np.sum(np.linalg.eigvalsh(HR) < 0, axis=1)
+
+
+def _classify(cs, lams, Z, w, Pinv, u, Q, k, real_tol) -> list[CriticalPoint]:
     J = cs.jacobians(lams) if len(lams) else np.zeros((0, len(w), k))
+    C = Z @ Pinv.T
+    s = np.linalg.svd(J, compute_uv=False) if len(lams) else np.zeros((0, k))
+    smooth = s[:, -1] > 1e-8 * s[:, 0]
+    real = np.all(np.abs(C.imag) <= real_tol * (1 + np.abs(C)), axis=1)
+    which = np.flatnonzero(real & smooth)
+    index = np.full(len(lams), -1)
+    index[which] = hessian_indices(cs, lams[which], np.repeat(w[None], len(which), axis=0),
+                                   np.repeat(cs.Qz[None], len(which), axis=0), J[which])
     out = []
-    for lam, z, Hl, Jl in zip(lams, Z, H, J):
-        c = Pinv @ z
+    for i, c in enumerate(C):
         d = c - u
         loss = complex(d @ Q @ d)
-        s = np.linalg.svd(Jl, compute_uv=False)
-        cond = float(s[0] / max(s[-1], 1e-300))
-        smooth = bool(s[-1] > 1e-8 * s[0])
-        real = bool(np.all(np.abs(c.imag) <= real_tol * (1 + np.abs(c))))
-        index, kind = None, "complex"
-        if real and not smooth:
-            kind = "singular"
-        elif real:
-            T = np.linalg.svd(np.concatenate([Jl.real, Jl.imag], axis=1))[0][:, :k]   # real basis of T_z M
-            A = T.T @ Jl
-            Ainv = np.linalg.inv(A)
-            HR = Ainv.T @ Hl @ Ainv
-            HR = np.real(HR + HR.T) / 2
-            index = int(np.sum(np.linalg.eigvalsh(HR) < 0))
-            kind = _kind(index, k)
-        out.append(CriticalPoint(np.real(c) if real else c, real, loss.real if real else loss, index, kind,
-                                 smooth, cond))
+        kind = "complex" if not real[i] else "singular" if not smooth[i] else _kind(int(index[i]), k)
+        out.append(CriticalPoint(np.real(c) if real[i] else c, bool(real[i]), loss.real if real[i] else loss,
+                                 int(index[i]) if index[i] >= 0 else None, kind, bool(smooth[i]),
+                                 float(s[i, 0] / max(s[i, -1], 1e-300))))
     return out
