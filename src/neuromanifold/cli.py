@@ -232,10 +232,7 @@ def census(
             result.save(save)
         if plot:
             result.plot(plot)
-        if as_json:
-            _print_json([result.to_dict()])
-            return
-        out.print(census_table(result))
+        _emit([result], as_json, census_table)
 
 
 @app.command()
@@ -260,10 +257,7 @@ def crossings(
             result = discriminant_crossings(spec, a, b, metric, seed=seed, grid=grid)
         if plot:
             result.plot(plot)
-        if as_json:
-            _print_json([result.to_dict()])
-            return
-        out.print(crossings_table(result))
+        _emit([result], as_json, crossings_table)
 
 
 @app.command()

@@ -10,4 +10,21 @@ from .crossings import CrossingsResult, discriminant_crossings
 from .data import DataTarget, from_data, load_data
 from ..invariants.metrics import METRICS, Metric, bombieri_weyl_weights, metric
 
-__all__ = ["METRICS", "CensusResult", "Classification", "CriticalPoint", "CriticalPointsResult", "CrossingsResult", "DataTarget", "Metric", "bombieri_weyl_weights", "census", "classify", "critical_points", "discriminant_crossings", "from_data", "load_data", "metric"]
+__all__ = [
+    "METRICS",
+    "CensusResult",
+    "Classification",
+    "CriticalPoint",
+    "CriticalPointsResult",
+    "CrossingsResult",
+    "DataTarget",
+    "Metric",
+    "bombieri_weyl_weights",
+    "census",
+    "classify",
+    "critical_points",
+    "discriminant_crossings",
+    "from_data",
+    "load_data",
+    "metric",
+]

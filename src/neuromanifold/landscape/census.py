@@ -152,7 +152,7 @@ def census(arch, samples: int = 100, metric: str = "euclidean", seed: int = 0, *
         failed += int(again.failed)
         lam[redo] = again.solutions.reshape(redo.size, E, k)
         ok[redo] = again.success.reshape(redo.size, E)
-    real, minima = _census_counts(cs, lam, ok, W, Qz, k)
+    real, minima = real_and_minima(cs, lam, ok, W, Qz, k)
     good = ok.all(axis=1)
     table = Counter(f"{real[i]},{minima[i]}" for i in np.flatnonzero(good))
     notes = [f"{int(good.sum())} of {samples} instances with every path regular enter the table"]
@@ -166,7 +166,7 @@ def census(arch, samples: int = 100, metric: str = "euclidean", seed: int = 0, *
         failed_instances=int(samples - good.sum()), dimension=k, notes=notes)
 
 
-def _census_counts(cs: CriticalSlice, lam: np.ndarray, ok: np.ndarray, W: np.ndarray, Qz: np.ndarray,
+def real_and_minima(cs: CriticalSlice, lam: np.ndarray, ok: np.ndarray, W: np.ndarray, Qz: np.ndarray,
                    k: int, real_tol: float = 1e-8):
     """Per instance: the number of real critical points and of local minima among them."""
     samples, E, _ = lam.shape

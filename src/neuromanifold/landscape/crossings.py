@@ -23,7 +23,7 @@ from ..invariants.dimension import dimension as compute_dimension
 from ..invariants.ed_degree import generic_critical_points
 from ..invariants.metrics import metric as make_metric
 from ..results import Result
-from .census import _census_counts
+from .census import real_and_minima
 
 
 @dataclass
@@ -95,7 +95,7 @@ def discriminant_crossings(arch, u0=None, u1=None, metric="euclidean", seed: int
         lam = r.solutions.reshape(len(svals), E, k)
         ok = r.success.reshape(len(svals), E)
         Qz = np.broadcast_to(cs.Qz, (len(svals),) + cs.Qz.shape)
-        real, minima = _census_counts(cs, lam, ok, W, Qz, k)
+        real, minima = real_and_minima(cs, lam, ok, W, Qz, k)
         bad = ~ok.all(axis=1)
         return np.where(bad, -1, real), np.where(bad, -1, minima)
 
