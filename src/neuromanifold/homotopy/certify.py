@@ -50,7 +50,7 @@ class CertifyResult:
     group: np.ndarray            # index of the group of overlapping enclosures (-1 uncertified)
     parameters: np.ndarray
     real_system: bool
-    precision: int
+    precision: int               # bits of the balls (the highest used, when some rows needed more)
     seconds: float
 
     @property
@@ -160,17 +160,29 @@ def certify(F, solutions, p=None, *, precision: int = 53, real_parameters: bool 
         radius = np.full(k, np.inf)
         enclosure = np.empty((k, n), dtype=object)
         todo = np.arange(k)
-        r = base.copy()
-        for _ in range(max_inflations):
+        used = precision
+        # rows that fail at this precision are tried again with twice the bits: at 53 bits the
+        # rounding of F(x) under cancellation can leave no radius that passes (seen for a
+        # condition number of 3e4), where 106 bits pass over four decades of radii
+        for bits in (precision, 2 * precision, 4 * precision):
             if todo.size == 0:
                 break
-            ok, K = _krawczyk(system, Z[todo], p, r[todo])
-            done = todo[ok]
-            certified[done], radius[done] = True, r[done]
-            enclosure[done] = K[ok]
-            todo = todo[~ok]
-            r[todo] *= 100.0
-            todo = todo[r[todo] < 1e-2 * scale[todo]]
+            ctx.prec = used = bits
+            r = base.copy()
+            for _ in range(max_inflations):
+                if todo.size == 0:
+                    break
+                ok, K = _krawczyk(system, Z[todo], p, r[todo])
+                done = todo[ok]
+                certified[done], radius[done] = True, r[done]
+                enclosure[done] = K[ok]
+                # epsilon-inflation: the next box is wider than this failed enclosure, and at
+                # least 10x the last one
+                spread = np.array([_radius(K[i]) for i in np.flatnonzero(~ok)])
+                todo = todo[~ok]
+                r[todo] = np.maximum(r[todo] * 10.0, 2.0 * np.where(np.isfinite(spread), spread, 0.0))
+                todo = todo[r[todo] < 1e-2 * scale[todo]]
+            todo = np.flatnonzero(~certified)
         real = np.zeros(k, int)
         if real_system:
             cand = np.flatnonzero(certified & (np.abs(Z.imag).max(axis=1) <= 1e3 * radius + 1e-8 * scale))
@@ -185,8 +197,13 @@ def certify(F, solutions, p=None, *, precision: int = 53, real_parameters: bool 
         group = _groups(enclosure, certified)
     finally:
         ctx.prec = old
-    return CertifyResult(Z, certified, radius, real, group, p, real_system, precision,
+    return CertifyResult(Z, certified, radius, real, group, p, real_system, used,
                          time.perf_counter() - t0)
+
+
+def _radius(box) -> float:
+    """Largest half-width of a box of complex balls."""
+    return max(max(float(b.real.rad()), float(b.imag.rad())) for b in box)
 
 
 def _groups(enclosure: np.ndarray, certified: np.ndarray) -> np.ndarray:
