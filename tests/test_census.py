@@ -37,6 +37,27 @@ def test_generic_census_properties(tmp_path):
     assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_parallel_census_is_the_serial_census():
+    """Two processes sharing the instances give the same table, instance by instance."""
+    serial = census(SPEC, samples=12, metric="generic", seed=5, workers=1)
+    shared = census(SPEC, samples=12, metric="generic", seed=5, workers=2)
+    assert shared.real_counts == serial.real_counts and shared.minima_counts == serial.minima_counts
+    assert shared.table == serial.table and any("2 processes" in n for n in shared.notes)
+
+
+@pytest.mark.slow
+def test_generic_census_of_2000_instances():
+    """The issue's census: 2,000 instances of 3x3 rank one with a random metric each (one process
+    per core): odd real counts in [1, 39], and a sizable share with non-global local minima."""
+    r = census(SPEC, samples=2000, metric="generic", seed=0)
+    entered = sum(r.table.values())
+    assert r.ed_degree == 39 and entered + r.failed_instances == 2000 and entered >= 1900
+    pairs = [tuple(int(v) for v in key.split(",")) for key in r.table]
+    assert all(real % 2 == 1 and 1 <= real <= 39 and 1 <= mins <= real for real, mins in pairs)
+    several = sum(n for key, n in r.table.items() if int(key.split(",")[1]) >= 2)
+    assert several >= 0.3 * entered
+
+
 def test_census_refuses_bad_requests():
     with pytest.raises(NeuromanifoldError, match="use one of euclidean, generic"):
         census(SPEC, 10, "bombieri")
@@ -44,6 +65,8 @@ def test_census_refuses_bad_requests():
         census(SPEC, 0)
     with pytest.raises(NeuromanifoldError, match="filling"):
         census('mlp(widths=[2,2,1], activation="x^3")', 5)
+    with pytest.raises(NeuromanifoldError, match="workers = 0"):
+        census(SPEC, 5, workers=0)
 
 
 def test_cli_census_json():

@@ -212,6 +212,9 @@ def census(
     metric: str = typer.Option("euclidean", "--metric", help="euclidean or generic (a random Q = F^T F each)"),
     plot: str | None = typer.Option(None, "--plot", help="write the joint table as a heat map (PNG)"),
     save: str | None = typer.Option(None, "--out", help="write the result as JSON to this file"),
+    workers: int | None = typer.Option(None, "--workers", min=1,
+                                       help="processes sharing the instances (default: one per core for "
+                                            "large censuses; 1 = this process only)"),
     seed: Seed = 0,
     as_json: AsJson = False,
 ):
@@ -223,11 +226,12 @@ def census(
         from .report.tables import census_table
 
         if as_json or not err.is_terminal:
-            result = run(spec, samples, metric, seed=seed)
+            result = run(spec, samples, metric, seed=seed, workers=workers)
         else:
             with Progress(console=err, transient=True) as bar:
                 task = bar.add_task("paths", total=None)
-                result = run(spec, samples, metric, seed=seed, progress=lambda n: bar.advance(task, n))
+                result = run(spec, samples, metric, seed=seed, workers=workers,
+                             progress=lambda n: bar.advance(task, n))
         if save:
             result.save(save)
         if plot:

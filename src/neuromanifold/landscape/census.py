@@ -101,15 +101,26 @@ def _moving_metric_system(cs: CriticalSlice) -> System:
                                         f"(target and metric as parameters)", data), data)
 
 
+#: Below this many paths the census runs in this process (starting workers costs seconds).
+PARALLEL_MIN_PATHS = 20_000
+
+
 def census(arch, samples: int = 100, metric: str = "euclidean", seed: int = 0, *,
-           progress=None, max_paths: int = 2_000_000, arcs: int = 3) -> CensusResult:
-    """Joint table of (#real critical points, #local minima) over ``samples`` random instances."""
+           progress=None, max_paths: int = 2_000_000, arcs: int = 3,
+           workers: int | None = None) -> CensusResult:
+    """Joint table of (#real critical points, #local minima) over ``samples`` random instances.
+
+    ``workers`` processes share the instances (default: one per core once the census has
+    ``PARALLEL_MIN_PATHS`` paths; ``workers=1`` keeps it in this process); every instance is
+    tracked along the same arcs either way, so the table does not depend on the split."""
     arch = parse(arch) if isinstance(arch, str) else arch
     t0 = time.perf_counter()
     if metric not in CENSUS_METRICS:
         raise NeuromanifoldError(f"census metric {metric!r}: use one of {', '.join(CENSUS_METRICS)}")
     if samples < 1:
         raise NeuromanifoldError(f"samples = {samples}: give at least 1 instance")
+    if workers is not None and workers < 1:
+        raise NeuromanifoldError(f"workers = {workers}: give at least 1 (1 runs in this process)")
     param = arch.parametrization()
     k = int(compute_dimension(arch, seed=seed).value)
     D = param.ambient_dimension
@@ -122,7 +133,42 @@ def census(arch, samples: int = 100, metric: str = "euclidean", seed: int = 0, *
     if E * samples > max_paths:
         raise NeuromanifoldError(f"{samples} instances x {E} critical points = {E * samples:,} paths "
                                  f"(> {max_paths:,}): use fewer samples")
-    system = _moving_metric_system(cs)
+    W, Qz = _instances(cs, samples, metric, seed)
+    if workers is None:
+        workers = _cores() if E * samples >= PARALLEL_MIN_PATHS else 1
+    workers = max(1, min(workers, samples))
+    job = dict(spec=str(arch), k=k, Q=base, seed=seed, reps=reps, w0=w0, arcs=arcs)
+    if workers == 1:
+        real, minima, good, failed = _census_share(cs, job, W, Qz, progress)
+    else:
+        real, minima, good, failed = _in_parallel(cs, job, W, Qz, workers, progress)
+    table = Counter(f"{real[i]},{minima[i]}" for i in np.flatnonzero(good))
+    notes = [f"{int(good.sum())} of {samples} instances with every path regular enter the table"]
+    if workers > 1:
+        notes.append(f"instances shared by {workers} processes")
+    return CensusResult(
+        spec=str(arch), invariant="census", value=dict(sorted(table.items())), certified=False,
+        method="monodromy at one generic instance, then one batched parameter homotopy in (target, metric) "
+               "to every instance; Hessian index on M of each real critical point",
+        seconds=time.perf_counter() - t0, seed=seed, samples=samples, metric=metric, ed_degree=E,
+        table=dict(sorted(table.items(), key=lambda kv: tuple(int(v) for v in kv[0].split(",")))),
+        real_counts=real.tolist(), minima_counts=minima.tolist(), failed_paths=failed,
+        failed_instances=int(samples - good.sum()), dimension=k, notes=notes)
+
+
+def _cores() -> int:
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _instances(cs: CriticalSlice, samples: int, metric: str, seed: int):
+    """Random instances in value coordinates: targets w = P u (u Gaussian) and metrics
+    Q_z = P^-T Q P^-1 (Q = F^T F, F Gaussian, for ``generic``; Q = I for ``euclidean``)."""
+    D = len(cs.Qz)
     rng = np.random.default_rng([seed, 101])
     Pinv = np.linalg.inv(cs.P)
     U = rng.standard_normal((samples, D))
@@ -131,15 +177,21 @@ def census(arch, samples: int = 100, metric: str = "euclidean", seed: int = 0, *
         Qs = np.einsum("sji,sjk->sik", F, F)
     else:
         Qs = np.broadcast_to(np.eye(D), (samples, D, D))
-    Qz = np.einsum("ji,sjk,kl->sil", Pinv, Qs, Pinv)               # P^-T Q P^-1 per instance
-    W = U @ cs.P.T                                                  # w = P u
-    p0 = np.concatenate([w0, cs.Qz.reshape(-1)])
+    return U @ cs.P.T, np.einsum("ji,sjk,kl->sil", Pinv, Qs, Pinv)
+
+
+def _census_share(cs: CriticalSlice, job: dict, W: np.ndarray, Qz: np.ndarray, progress=None):
+    """(real counts, minima counts, every-path-regular flags, failed paths) of the instances
+    (W, Qz): the generic critical points job["reps"] at job["w0"] carried to each instance."""
+    reps, seed, arcs = job["reps"], job["seed"], job["arcs"]
+    samples, E, k = len(W), len(reps), cs.k
+    system = _moving_metric_system(cs)
+    p0 = np.concatenate([job["w0"], cs.Qz.reshape(-1)])
     P1 = np.concatenate([W, Qz.reshape(samples, -1)], axis=1)
-    starts = np.tile(reps, (samples, 1))
     # an instance with a failed path is tracked again, all its paths along a new arc (one arc per
     # instance keeps start -> end a bijection), up to ``arcs`` arcs; then it leaves the table
-    r = track(system, starts, p0, np.repeat(P1, E, axis=0), seed=seed, progress=progress,
-              check_injective=False, retrack=False)
+    r = track(system, np.tile(reps, (samples, 1)), p0, np.repeat(P1, E, axis=0), seed=seed,
+              progress=progress, check_injective=False, retrack=False)
     lam = r.solutions.reshape(samples, E, k)
     ok = r.success.reshape(samples, E)
     failed = int(r.failed)
@@ -153,17 +205,88 @@ def census(arch, samples: int = 100, metric: str = "euclidean", seed: int = 0, *
         lam[redo] = again.solutions.reshape(redo.size, E, k)
         ok[redo] = again.success.reshape(redo.size, E)
     real, minima = real_and_minima(cs, lam, ok, W, Qz, k)
-    good = ok.all(axis=1)
-    table = Counter(f"{real[i]},{minima[i]}" for i in np.flatnonzero(good))
-    notes = [f"{int(good.sum())} of {samples} instances with every path regular enter the table"]
-    return CensusResult(
-        spec=str(arch), invariant="census", value=dict(sorted(table.items())), certified=False,
-        method="monodromy at one generic instance, then one batched parameter homotopy in (target, metric) "
-               "to every instance; Hessian index on M of each real critical point",
-        seconds=time.perf_counter() - t0, seed=seed, samples=samples, metric=metric, ed_degree=E,
-        table=dict(sorted(table.items(), key=lambda kv: tuple(int(v) for v in kv[0].split(",")))),
-        real_counts=real.tolist(), minima_counts=minima.tolist(), failed_paths=failed,
-        failed_instances=int(samples - good.sum()), dimension=k, notes=notes)
+    return real, minima, ok.all(axis=1), failed
+
+
+def _worker(path: str) -> None:
+    """A worker process's share (``python -m neuromanifold.landscape.census JOB``): reads the
+    pickled (job, W, Qz), rebuilds the slice from (spec, k, Q, seed), so it is the parent's,
+    prints progress lines ``tick N`` and writes its result to JOB.out."""
+    import pickle
+    import sys
+
+    with open(path, "rb") as fh:
+        job, W, Qz = pickle.load(fh)
+    param = parse(job["spec"]).parametrization()
+    cs = CriticalSlice(param, job["k"], job["Q"], job["seed"])
+
+    def tick(n):
+        print(f"tick {n}", flush=True)
+    out = _census_share(cs, job, W, Qz, tick)
+    with open(path + ".out", "wb") as fh:
+        pickle.dump(out, fh)
+    sys.stdout.flush()
+
+
+def _in_parallel(cs: CriticalSlice, job: dict, W: np.ndarray, Qz: np.ndarray, workers: int, progress):
+    """Instances split into ``workers`` contiguous shares: this process tracks the first while
+    fresh interpreters track the others (a subprocess, not multiprocessing: it neither forks a
+    process running XLA threads nor re-imports the caller's script; kernels come from the
+    persistent XLA cache).  One process already keeps about 1.5 cores busy (XLA's threads), so
+    two processes on two cores gain 1.1-1.3x, not 2x."""
+    import os
+    import pickle
+    import subprocess
+    import sys
+    import tempfile
+    import threading
+
+    cuts = np.linspace(0, len(W), workers + 1).astype(int)
+    shares = [slice(a, b) for a, b in zip(cuts[:-1], cuts[1:])]
+    lock = threading.Lock()
+
+    def report(n):
+        if progress is not None:
+            with lock:
+                progress(n)
+
+    with tempfile.TemporaryDirectory(prefix="nm-census-") as tmp:
+        procs, readers = [], []
+        for i, s in enumerate(shares[1:]):
+            path = os.path.join(tmp, f"share{i}")
+            with open(path, "wb") as fh:
+                pickle.dump((job, W[s], Qz[s]), fh)
+            proc = subprocess.Popen([sys.executable, "-m", "neuromanifold.landscape.census", path],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+            def read(proc=proc):
+                for line in proc.stdout:
+                    if line.startswith("tick "):
+                        report(int(line.split()[1]))
+            reader = threading.Thread(target=read, daemon=True)
+            reader.start()
+            procs.append((proc, path))
+            readers.append(reader)
+        try:
+            parts = [_census_share(cs, job, W[shares[0]], Qz[shares[0]], report)]
+            for (proc, path), reader in zip(procs, readers):
+                err = proc.stderr.read()
+                proc.wait()
+                reader.join()
+                if proc.returncode != 0 or not os.path.exists(path + ".out"):
+                    raise NeuromanifoldError(f"a census worker process failed (exit {proc.returncode}): "
+                                             f"{err.strip().splitlines()[-1] if err.strip() else 'no message'}"
+                                             f"; workers=1 runs the census in this process")
+                with open(path + ".out", "rb") as fh:
+                    parts.append(pickle.load(fh))
+        finally:
+            for proc, _ in procs:
+                if proc.poll() is None:
+                    proc.kill()
+    real = np.concatenate([p[0] for p in parts])
+    minima = np.concatenate([p[1] for p in parts])
+    good = np.concatenate([p[2] for p in parts])
+    return real, minima, good, sum(p[3] for p in parts)
 
 
 def real_and_minima(cs: CriticalSlice, lam: np.ndarray, ok: np.ndarray, W: np.ndarray, Qz: np.ndarray,
@@ -181,3 +304,9 @@ def real_and_minima(cs: CriticalSlice, lam: np.ndarray, ok: np.ndarray, W: np.nd
                                 J[idx[:, 0], idx[:, 1]])
         np.add.at(minima, idx[:, 0], (index == 0).astype(int))
     return isreal.sum(axis=1), minima
+
+
+if __name__ == "__main__":
+    import sys
+
+    _worker(sys.argv[1])
