@@ -292,6 +292,99 @@ def fiber(
                 ("failed paths", "failed_paths")]))
 
 
+@app.command()
+def singular(
+    spec: Annotated[str, typer.Argument(metavar="SPEC", help=SPEC_HELP)],
+    point: str | None = typer.Option(None, "--point", help="a coefficient vector: is it a singular point of M? "
+                                     "(default: the subnetwork strata)"),
+    seed: Seed = 0,
+    as_json: AsJson = False,
+):
+    """Singular points of M: the subnetwork strata of a dense network, or one point by the
+    Jacobian criterion on the implicit equations."""
+    with _errors():
+        from .invariants.singular import is_singular, singular_strata
+        from .report.tables import result_table, strata_table
+
+        with _status(not as_json):
+            if point is not None:
+                result = is_singular(spec, _parse_point(point), seed=seed)
+                _emit([result], as_json, lambda r: result_table(r, [
+                    ("reason", "reason"), ("on the closure of M", "on_variety"),
+                    ("tangent rank", "tangent_rank"), ("codim M", "codimension"),
+                    ("equations", "equations"), ("degree bound", "degree_bound")]))
+                return
+            result = singular_strata(spec, seed=seed)
+        _emit([result], as_json, strata_table)
+
+
+@app.command()
+def contains(
+    spec: Annotated[str, typer.Argument(metavar="SPEC", help=SPEC_HELP)],
+    point: str = typer.Option(..., "--point", help='coefficient vector of f, e.g. "[1,0,-1,0]"'),
+    field: str = typer.Option("complex", "--field", help="complex (f in mu(C^N)) or real (f in mu(R^N))"),
+    seed: Seed = 0,
+    as_json: AsJson = False,
+):
+    """Is f in the neuromanifold, over C or over R (value true/false, witness parameters when true)?"""
+    with _errors():
+        from .invariants.membership import contains as run
+        from .report.tables import result_table
+
+        with _status(not as_json):
+            result = run(spec, _parse_point(point), field, seed=seed)
+        _emit([result], as_json, lambda r: result_table(r, [
+            ("field", "field"), ("fibre points over C", "solutions"), ("real ones", "real_solutions"),
+            ("witness", "witness"), ("residual", "residual")]))
+
+
+@app.command()
+def implicit(
+    spec: Annotated[str, typer.Argument(metavar="SPEC", help=SPEC_HELP)],
+    degree: int = typer.Option(2, "--degree", min=1, help="degree bound of the equations"),
+    seed: Seed = 0,
+    as_json: AsJson = False,
+    force: bool = typer.Option(False, "--force", help="run even when the evaluation matrix looks too large"),
+):
+    """Polynomials of degree <= the bound vanishing on M (exact linear algebra over F_p)."""
+    with _errors():
+        from .invariants.implicit import implicit_equations
+        from .report.tables import result_table
+
+        with _status(not as_json):
+            result = implicit_equations(spec, degree, seed=seed, force=force)
+        _emit([result], as_json, lambda r: result_table(r, [
+            ("by degree", "by_degree"), ("equations", "equations"), ("verified on real points", "verified_real")]))
+
+
+@app.command()
+def train(
+    spec: Annotated[str, typer.Argument(metavar="SPEC", help=SPEC_HELP)],
+    data: str = typer.Option(..., "--data", help="CSV, .npy or .npz: one sample per row, inputs then outputs"),
+    steps: int = typer.Option(1000, "--steps", min=1),
+    lr: float = typer.Option(0.01, "--lr"),
+    method: str = typer.Option("gd", "--method", help="gd (gradient descent) or ode (gradient flow, DOP853)"),
+    plot: str | None = typer.Option(None, "--plot", help="loss and conserved-quantity drift (PNG)"),
+    seed: Seed = 0,
+    as_json: AsJson = False,
+):
+    """Gradient descent (or flow) on the squared-error loss: loss, Jacobian rank, drift of the
+    conserved quantities."""
+    with _errors():
+        from .landscape import from_data, load_data
+        from .landscape.train import train as run
+        from .report.tables import result_table
+
+        target = from_data(spec, *load_data(data, spec))
+        with _status(not as_json):
+            result = run(spec, target, steps=steps, lr=lr, method=method, seed=seed)
+        if plot:
+            result.plot(plot)
+        _emit([result], as_json, lambda r: result_table(r, [
+            ("method", "method"), ("horizon", "horizon"), ("conserved", "conserved"),
+            ("final drift", "drift"), ("final Jacobian rank", "jacobian_rank")]))
+
+
 def _parse_point(text: str):
     import ast
 

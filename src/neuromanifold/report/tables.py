@@ -161,3 +161,15 @@ def crossings_table(r) -> Table:
                       str(c["after"][0]), str(c["after"][1]))
     table.caption = "; ".join(r.notes + [f"seed {r.seed}, {r.seconds:.1f} s"])
     return table
+
+
+def strata_table(r) -> Table:
+    """Subnetwork strata: rank of dmu, image dimension, singular or not."""
+    table = Table(title=Text(f"{r.spec}: subnetwork strata (dim M = {r.dimension})", style="bold"),
+                  box=box.ROUNDED, title_justify="left")
+    for col in ("subnetwork", "rank dmu", "dim image", "singular in M"):
+        table.add_column(col)
+    for s in r.strata:
+        table.add_row(s.subnetwork, str(s.parameter_rank), str(s.dimension),
+                      "undecided" if s.singular is None else ("yes" if s.singular else "no"))
+    return table

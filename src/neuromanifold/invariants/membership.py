@@ -1,0 +1,197 @@
+"""Membership in the neuromanifold over C and over R: is f = mu(theta) for some complex, or some
+real, theta?
+
+* ``linear``: f (a d_L x d_0 matrix) is in M over C and over R exactly when rank f <= r, the least
+  hidden width (a rank factorisation exists over the same field); numerical rank by SVD, and the
+  witness parameters from it.
+* ``mlp`` with one hidden layer, no bias and a monomial activation c x^k: f = sum_i A[:, i] c
+  (w_i . x)^k.  Rescaling a neuron (w_i -> t w_i, A[:, i] -> t^-k A[:, i]) is gauge-fixed by
+  A[0, i] = 1 (over R for odd k, t^k being onto R; for even k by A[0, i] = +-1, every sign
+  pattern).  A neuron with A[0, i] = 0 only matters through its other outputs; with one output it
+  is dead, and w_i = 0 with A[0, i] = 1 gives the same f, so nothing is lost there.  The
+  gauge-fixed fibre equations coefficients(theta) = f are solved by a total-degree homotopy
+  (randomised to a square system when there are more equations than unknowns, solutions then
+  kept only where every equation holds); f is in M over C iff a solution exists, over R iff a
+  real one does.  Each solution is certified by a Krawczyk test (unique root in a box, real or
+  non-real), so "not real" is certified when every isolated solution is and no path failed.
+  This reproduces the binary-cubic example of the seeds: x^3 - x y^2 has Waring rank 2 over C
+  but real rank 3, so it lies in M for mlp(widths=[2,2,1], activation="x^3") over C only.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass
+from dataclasses import field as _field
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ..architectures import parse
+from ..errors import NeuromanifoldError
+from ..homotopy.certify import certify
+from ..homotopy.system import System
+from ..homotopy.total_degree import solve
+from ..results import Result
+
+FIELDS = ("complex", "real")
+
+
+@dataclass
+class MembershipResult(Result):
+    field: str = "complex"
+    point: list = _field(default_factory=list)
+    witness: list | None = None          # parameters theta with mu(theta) = f, when found
+    residual: float | None = None        # |mu(witness) - f| / (1 + |f|)
+    solutions: int = 0                   # isolated gauge-fixed fibre points over C
+    real_solutions: int = 0
+
+
+def _check(arch, f, field_name):
+    if field_name not in FIELDS:
+        raise NeuromanifoldError(f"field {field_name!r}: use one of {', '.join(FIELDS)}")
+    param = arch.parametrization()
+    f = np.asarray(f, dtype=complex if field_name == "complex" else float).reshape(-1) \
+        if not np.iscomplexobj(f) else np.asarray(f, complex).reshape(-1)
+    if f.size != param.ambient_dimension or not np.all(np.isfinite(f)):
+        raise NeuromanifoldError(f"the point has {f.size} coordinates; V has dimension "
+                                 f"{param.ambient_dimension}: give that many finite coefficients "
+                                 f"(order of `neuromanifold info {arch}`)")
+    return param, f
+
+
+def contains(arch, f, field: str = "complex", seed: int = 0, rtol: float = 1e-8) -> MembershipResult:
+    """Is f in mu(C^N) (``field="complex"``) or in mu(R^N) (``"real"``)?  Module docstring."""
+    arch = parse(arch) if isinstance(arch, str) else arch
+    t0 = time.perf_counter()
+    param, f = _check(arch, f, field)
+    if field == "real" and np.iscomplexobj(f) and np.any(np.abs(f.imag) > 0):
+        return MembershipResult(spec=str(arch), invariant="contains", value=False, certified=True,
+                                method="a non-real point is not the image of real parameters",
+                                field=field, point=_plain(f), seed=seed, seconds=time.perf_counter() - t0)
+    if arch.family == "linear" and not arch.bias:
+        out = _linear(arch, param, f, field, rtol)
+    elif (arch.family == "mlp" and not arch.bias and len(arch.widths) == 3 and len(param.powers) == 1
+          and param.powers[0] >= 2):
+        out = _shallow_monomial(arch, param, f, field, seed, rtol)
+    else:
+        raise NeuromanifoldError(
+            f"membership is implemented for linear networks (no bias) and one-hidden-layer mlp with a "
+            f"monomial activation and no bias, not for {arch}; e.g. contains('mlp(widths=[2,2,1], "
+            f"activation=\"x^3\")', [1, 0, -1, 0], field='real')")
+    out.seconds = time.perf_counter() - t0
+    out.seed = seed
+    return out
+
+
+def _plain(v: np.ndarray) -> list:
+    return [float(x.real) for x in v] if not np.iscomplexobj(v) or np.all(v.imag == 0) else \
+        [[float(x.real), float(x.imag)] for x in v]
+
+
+def _linear(arch, param, f, field, rtol) -> MembershipResult:
+    w = arch.widths
+    r = min(w[1:-1])
+    F = f.reshape(w[-1], w[0])
+    U, s, Vh = np.linalg.svd(F)
+    rank = int(np.sum(s > rtol * max(s[0], 1e-300))) if s.size else 0
+    inside = rank <= r
+    witness = None
+    residual = None
+    if inside:
+        # W1 = diag(s_r) Vh_r padded, middle layers identity blocks, W_L = U_r padded
+        mats = []
+        for i in range(1, len(w)):
+            M = np.zeros((w[i], w[i - 1]), dtype=F.dtype if np.iscomplexobj(F) else float)
+            mats.append(M)
+        mats[0][:r, :] = (s[:r, None] * Vh[:r])[:r] if r <= len(s) else np.pad(s[:, None] * Vh[:len(s)], ((0, r - len(s)), (0, 0)))
+        for M in mats[1:-1]:
+            M[:r, :r] = np.eye(r)
+        mats[-1][:, :r] = U[:, :r] if r <= U.shape[1] else np.pad(U, ((0, 0), (0, r - U.shape[1])))
+        theta = np.concatenate([M.ravel() for M in mats])
+        P = mats[0]
+        for M in mats[1:]:
+            P = M @ P
+        residual = float(np.linalg.norm(P.ravel() - f) / (1 + np.linalg.norm(f)))
+        witness = _plain(theta)
+    return MembershipResult(
+        spec=str(arch), invariant="contains", value=bool(inside), certified=False, field=field,
+        point=_plain(f), witness=witness, residual=residual,
+        method=f"rank of the {w[-1]} x {w[0]} matrix (SVD, relative tolerance {rtol:g}) against the least "
+               f"hidden width {r}; a rank factorisation exists over {'R' if field == 'real' else 'C'}",
+        notes=[f"numerical rank {rank}; singular values {np.round(s, 12).tolist()}"])
+
+
+def _shallow_monomial(arch, param, f, field, seed, rtol) -> MembershipResult:
+    d0, h, dL = arch.widths
+    k = int(param.powers[0])
+    coeffs = param.coefficient_function()
+    cvals = param.constants_array()
+    D = param.ambient_dimension
+    n = h * d0 + (dL - 1) * h
+    if D < n:
+        raise NeuromanifoldError(f"the gauge-fixed fibre of {arch} has positive dimension ({n} unknowns, {D} "
+                                 f"equations); membership by fibre equations needs a finite fibre")
+    rng = np.random.default_rng([seed, 149])
+    R = np.eye(D) if D == n else (rng.standard_normal((n, D)) + 1j * rng.standard_normal((n, D))) / np.sqrt(D)
+    signs = [np.ones(h)] if k % 2 == 1 else [np.array(s) for s in itertools.product((1.0, -1.0), repeat=h)]
+    found, total, real_found, failed, all_certified = None, 0, 0, 0, True
+    fc = np.asarray(f, complex)
+
+    def theta_of(z, sgn):
+        W1 = z[:h * d0].reshape(h, d0)
+        A = jnp.concatenate([jnp.asarray(sgn, z.dtype)[None, :], z[h * d0:].reshape(dL - 1, h)], axis=0)
+        return jnp.concatenate([W1.ravel(), A.ravel()])
+
+    # equations in value coordinates (f at D random points X, output by output): the same
+    # equations after an invertible linear change, written with the forward pass so that the
+    # ball-arithmetic certifier can evaluate them
+    draws = [rng.standard_normal((len(param.basis), param.n_vars)) for _ in range(8)]
+    X = min(draws, key=lambda Y: np.linalg.cond(param.basis.evaluate(Y)))
+    P = np.kron(np.eye(param.n_outputs), param.basis.evaluate(X))
+    target = P @ fc
+
+    def values(theta, dtype):
+        out = jax.vmap(param.f, in_axes=(None, 0, None))(theta, jnp.asarray(X, dtype), cvals.astype(dtype))
+        return out.T.reshape(-1)
+
+    for sgn in signs:
+        def F(z, p, sgn=sgn):
+            return jnp.asarray(R, z.dtype) @ (values(theta_of(z, sgn), z.dtype) - p)
+
+        system = System(F, n, D, f"gauge-fixed fibre of {arch}")
+        res = solve(system, p=target, seed=seed)
+        failed += int(res.failed)
+        sols = res.solutions
+        if len(sols):
+            vals = np.array([np.asarray(coeffs(theta_of(jnp.asarray(z), sgn), cvals.astype(complex))) for z in sols])
+            ok = np.linalg.norm(vals - fc, axis=1) <= 1e-6 * (1 + np.linalg.norm(fc))
+            sols = sols[ok]
+        total += len(sols)
+        if not len(sols):
+            continue
+        cert = certify(system, sols, target, real_parameters=field == "real" or not np.iscomplexobj(f))
+        all_certified &= bool(np.all(cert.certified))
+        real = np.flatnonzero((cert.real == 1) | (np.abs(cert.solutions.imag).max(axis=1) < 1e-10))
+        real_found += len(real)
+        pick = real if field == "real" else np.arange(len(sols))
+        if len(pick) and found is None:
+            z = cert.solutions[pick[0]]
+            th = np.asarray(theta_of(jnp.asarray(z.real if field == "real" else z), sgn))
+            found = th
+    inside = found is not None
+    residual = witness = None
+    if inside:
+        val = np.asarray(coeffs(jnp.asarray(found), cvals.astype(found.dtype)))
+        residual = float(np.linalg.norm(val - fc) / (1 + np.linalg.norm(fc)))
+        witness = _plain(found)
+    certified = bool(all_certified and failed == 0)
+    notes = [f"{total} isolated gauge-fixed fibre points over C, {real_found} real"
+             + (f"; {failed} paths failed" if failed else "")]
+    return MembershipResult(
+        spec=str(arch), invariant="contains", value=bool(inside), certified=certified, field=field,
+        point=_plain(f), witness=witness, residual=residual, solutions=total, real_solutions=real_found,
+        method=f"fibre equations with the rescaling gauge A[0, i] = {'1' if k % 2 else '+-1'}, total-degree "
+               f"homotopy, Krawczyk certification (real / non-real)", notes=notes)
