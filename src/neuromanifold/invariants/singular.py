@@ -11,9 +11,9 @@
   has fewer live neurons (the rest zero: a narrower subnetwork, for ``linear`` also every
   rank-deficient product); for each, the rank of dmu at a random point of the stratum (exact over
   F_p), the dimension of its image (the subnetwork's neuromanifold), and whether its generic
-  point is a singular point of M (Jacobian criterion).  Kileel--Trager--Bruna arXiv 1905.12207,
-  Marchetti et al. arXiv 2408.xxxx survey the subnetwork picture: subnetworks are where M is
-  singular and where training can get attracted.
+  point is a singular point of M (Jacobian criterion).  For linear networks these strata are the
+  determinantal varieties of lower rank, the singular locus of the rank-r variety (Trager--Kohn--
+  Bruna, ICLR 2020); subnetworks are where M is singular and where training can be attracted.
 """
 
 from __future__ import annotations
