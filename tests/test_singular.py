@@ -91,7 +91,7 @@ def test_membership_of_linear_networks_and_bad_input():
     with pytest.raises(NeuromanifoldError, match="use one of complex, real"):
         contains(LIN, np.zeros(12), "rational")
     with pytest.raises(NeuromanifoldError, match="membership is implemented"):
-        contains("lcn(filters=[2,2], strides=[1,1])", [1, 0, 0], "real")
+        contains("attention(d=2, a=2, t=2, dout=1)", np.zeros(40), "real")
 
 
 def test_balancedness_drift_is_first_order_in_the_step():
@@ -137,3 +137,56 @@ def test_cli_contains_singular_train(tmp_path):
     assert out["loss"][-1] < out["loss"][0] and (tmp_path / "t.png").exists()
     bad = runner.invoke(app, ["contains", CUBIC, "--point", "[1,0]", "--field", "real"])
     assert bad.exit_code == 2 and "dimension 4" in bad.output
+
+
+def _discriminant_sign(w):
+    """Sign of the discriminant of a real quadratic c + b x + a x^2 or cubic (closed formulas)."""
+    if len(w) == 3:
+        c, b, a = w
+        return np.sign(b * b - 4 * a * c)
+    d, c, b, a = w
+    return np.sign(18 * a * b * c * d - 4 * b ** 3 * d + b * b * c * c - 4 * a * c ** 3 - 27 * a * a * d * d)
+
+
+def test_real_lcn_quadratics_split_iff_the_discriminant_is_nonnegative():
+    """lcn(filters=[2,2]): M(R) = {b^2 - 4ac >= 0}; its boundary is b^2 - 4ac = 0 (a double root)."""
+    from neuromanifold.invariants.boundary import on_boundary
+
+    spec = "lcn(filters=[2,2], strides=[1,1])"
+    rng = np.random.default_rng(5)
+    for w in rng.integers(-4, 5, (60, 3)).astype(float):
+        if not np.any(w):
+            continue
+        disc = _discriminant_sign(w)
+        r = on_boundary(spec, w)
+        assert r.in_real_neuromanifold == (disc >= 0) or w[2] == 0, w
+        assert r.value == (disc == 0 and w[2] != 0) or w[2] == 0, w
+        assert contains(spec, w, "real").value == r.in_real_neuromanifold
+    assert on_boundary(spec, [1, -2, 1]).value and on_boundary(spec, [1, -2, 1]).certified
+    assert not on_boundary(spec, [2, -3, 1]).value
+    out = on_boundary(spec, [1, 0, 1])
+    assert not out.value and not out.in_real_neuromanifold
+    assert on_boundary(spec, [0, 0, 1]).value            # x^2: double root at 0
+    assert on_boundary(spec, [1, 0, 0]).value            # y^2: double root at infinity
+
+
+def test_real_lcn_cubics():
+    """Three linear filters: cubics with three real roots (discriminant >= 0); one quadratic and
+    one linear filter: every real cubic (a real cubic has a real root), so no boundary."""
+    from neuromanifold.invariants.boundary import on_boundary
+
+    rng = np.random.default_rng(6)
+    for w in rng.standard_normal((30, 4)):
+        three = on_boundary("lcn(filters=[2,2,2], strides=[1,1,1])", w)
+        assert three.in_real_neuromanifold == (_discriminant_sign(w) >= 0)
+        two = on_boundary("lcn(filters=[3,2], strides=[1,1])", w)
+        assert two.in_real_neuromanifold and not two.value
+        witness = contains("lcn(filters=[3,2], strides=[1,1])", w, "real")
+        assert witness.value and witness.residual < 1e-10
+    assert on_boundary("lcn(filters=[2,2,2], strides=[1,1,1])", np.poly([1, 1, 2])[::-1]).value
+    with pytest.raises(NeuromanifoldError, match="every stride 1"):
+        on_boundary("lcn(filters=[2,2], strides=[2,1])", [1, 0, 0, 1])
+    with pytest.raises(NeuromanifoldError, match="V has dimension 3"):
+        on_boundary("lcn(filters=[2,2], strides=[1,1])", [1, 0])
+    r = CliRunner().invoke(app, ["boundary", "lcn(filters=[2,2], strides=[1,1])", "--point", "[1,-2,1]", "--json"])
+    assert r.exit_code == 0 and json.loads(r.output)["value"] is True

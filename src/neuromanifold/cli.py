@@ -339,6 +339,24 @@ def contains(
 
 
 @app.command()
+def boundary(
+    spec: Annotated[str, typer.Argument(metavar="SPEC", help=SPEC_HELP)],
+    point: str = typer.Option(..., "--point", help='end-to-end filter w_0..w_{n-1}, e.g. "[1,-2,1]"'),
+    seed: Seed = 0,
+    as_json: AsJson = False,
+):
+    """Is f on the relative boundary of the real neuromanifold (stride-one lcn)?"""
+    with _errors():
+        from .invariants.boundary import on_boundary
+        from .report.tables import result_table
+
+        result = on_boundary(spec, _parse_point(point), seed=seed)
+        _emit([result], as_json, lambda r: result_table(r, [
+            ("reason", "reason"), ("in M(R)", "in_real_neuromanifold"), ("real roots", "real_roots"),
+            ("multiplicities", "multiplicities"), ("needed", "odd_factors")]))
+
+
+@app.command()
 def implicit(
     spec: Annotated[str, typer.Argument(metavar="SPEC", help=SPEC_HELP)],
     degree: int = typer.Option(2, "--degree", min=1, help="degree bound of the equations"),

@@ -4,6 +4,9 @@ real, theta?
 * ``linear``: f (a d_L x d_0 matrix) is in M over C and over R exactly when rank f <= r, the least
   hidden width (a rank factorisation exists over the same field); numerical rank by SVD, and the
   witness parameters from it.
+* ``lcn`` with every stride 1: over C always (M = V); over R iff the end-to-end filter has at
+  least as many real roots as there are odd-degree filters (:mod:`.boundary`), the witness filters
+  from grouping its roots.
 * ``mlp`` with one hidden layer, no bias and a monomial activation c x^k: f = sum_i A[:, i] c
   (w_i . x)^k.  Rescaling a neuron (w_i -> t w_i, A[:, i] -> t^-k A[:, i]) is gauge-fixed by
   A[0, i] = 1 (over R for odd k, t^k being onto R; for even k by A[0, i] = +-1, every sign
@@ -73,6 +76,8 @@ def contains(arch, f, field: str = "complex", seed: int = 0, rtol: float = 1e-8)
                                 field=field, point=_plain(f), seed=seed, seconds=time.perf_counter() - t0)
     if arch.family == "linear" and not arch.bias:
         out = _linear(arch, param, f, field, rtol)
+    elif arch.family == "lcn" and all(s == 1 for s in arch.strides):
+        out = _stride_one_lcn(arch, param, f, field)
     elif (arch.family == "mlp" and not arch.bias and len(arch.widths) == 3 and len(param.powers) == 1
           and param.powers[0] >= 2):
         out = _shallow_monomial(arch, param, f, field, seed, rtol)
@@ -89,6 +94,28 @@ def contains(arch, f, field: str = "complex", seed: int = 0, rtol: float = 1e-8)
 def _plain(v: np.ndarray) -> list:
     return [float(x.real) for x in v] if not np.iscomplexobj(v) or np.all(v.imag == 0) else \
         [[float(x.real), float(x.imag)] for x in v]
+
+
+def _stride_one_lcn(arch, param, f, field) -> MembershipResult:
+    """Over C every filter factors (M = V); over R by the real-root count (:mod:`.boundary`)."""
+    from .boundary import real_factors, real_roots, stride_one_degrees
+
+    odd = sum(1 for di in stride_one_degrees(arch) if di % 2)
+    if field == "complex":
+        return MembershipResult(spec=str(arch), invariant="contains", value=True, certified=True, field=field,
+                                point=_plain(f), method="over C every polynomial is a product of linear "
+                                "factors, so M = V for a stride-one lcn")
+    w = np.real(f)
+    rr = real_roots(w)
+    theta = real_factors(arch, w)
+    residual = None
+    if theta is not None:
+        residual = float(np.linalg.norm(np.asarray(param.coefficients(theta)) - w) / (1 + np.linalg.norm(w)))
+    return MembershipResult(
+        spec=str(arch), invariant="contains", value=theta is not None, certified=True, field=field,
+        point=_plain(f), witness=None if theta is None else _plain(theta), residual=residual,
+        method=f"exact real-root count of the end-to-end filter: {rr.total} real roots, {odd} needed by the "
+               f"odd-degree factors (arXiv 2108.01538)")
 
 
 def _linear(arch, param, f, field, rtol) -> MembershipResult:
