@@ -190,3 +190,47 @@ def test_real_lcn_cubics():
         on_boundary("lcn(filters=[2,2], strides=[1,1])", [1, 0])
     r = CliRunner().invoke(app, ["boundary", "lcn(filters=[2,2], strides=[1,1])", "--point", "[1,-2,1]", "--json"])
     assert r.exit_code == 0 and json.loads(r.output)["value"] is True
+
+
+def test_cusp_voronoi_cell_has_positive_area(tmp_path):
+    """The nearest point of y^2 = x^3 by the quartic agrees with a dense search over t, the
+    negative x-axis lies in the cusp's cell, and the cell covers a positive share of the box."""
+    from neuromanifold.landscape.voronoi import cusp_voronoi, nearest_is_cusp
+
+    rng = np.random.default_rng(7)
+    U = rng.uniform(-1, 1, (300, 2))
+    t = np.concatenate([np.linspace(-2, 2, 40001)])
+    d = (t[None] ** 2 - U[:, :1]) ** 2 + (t[None] ** 3 - U[:, 1:]) ** 2
+    brute = d.min(axis=1)
+    cusp = np.sum(U ** 2, axis=1)
+    clear = np.abs(cusp - brute) > 1e-6 + 1e-9            # not on the cell's boundary
+    assert np.array_equal(nearest_is_cusp(U)[clear], (cusp <= brute + 1e-12)[clear])
+    assert nearest_is_cusp(np.column_stack([-np.linspace(0.01, 1, 20), np.zeros(20)])).all()
+    r = cusp_voronoi(20000, seed=1)
+    assert 0.3 < r.fraction < 0.6 and r.interval[0] < r.fraction < r.interval[1]
+    r.plot(str(tmp_path / "v.png"))
+    assert (tmp_path / "v.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_implicit_bias_linear_is_zero_and_mlp_exceeds_pcnn():
+    """Eckart--Young: the best rank-1 approximation is never the zero matrix (fraction 0).
+    Gradient descent: x^2 MLP runs end on a subnetwork stratum far more often than x^2 CNN runs
+    of the same size (seeds' claim), each with a 95% interval."""
+    from neuromanifold.landscape.implicit_bias import implicit_bias
+
+    lin = implicit_bias("linear(widths=[3,1,3])", 40, steps=500)
+    assert lin.minimiser_fraction == 0.0 and lin.minimiser_counted >= 36 and lin.strata
+    mlp = implicit_bias('mlp(widths=[2,2,1], activation="x^2")', 100, steps=2000)
+    cnn = implicit_bias('pcnn(filters=[2,2], strides=[1,1], activation="x^2")', 100, steps=2000)
+    assert mlp.minimiser_fraction is None and mlp.diverged_runs == 0
+    assert mlp.training_fraction >= 0.1 and cnn.training_fraction <= 0.05
+    assert mlp.training_interval[0] > cnn.training_interval[1] - 0.05
+    with pytest.raises(NeuromanifoldError, match="at least 1"):
+        implicit_bias("linear(widths=[3,1,3])", 0)
+
+
+def test_train_records_the_distance_to_the_singular_locus():
+    u = np.random.default_rng(1).standard_normal(9)
+    r = train("linear(widths=[3,2,3])", u, steps=100, lr=0.01)
+    assert len(r.singular_distance) == len(r.loss) and all(d >= 0 for d in r.singular_distance)
+    assert all(0 <= m <= 1 for m in r.rank_margin)

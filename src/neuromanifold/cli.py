@@ -338,6 +338,49 @@ def contains(
             ("witness", "witness"), ("residual", "residual")]))
 
 
+@app.command("implicit-bias")
+def implicit_bias_command(
+    spec: Annotated[str, typer.Argument(metavar="SPEC", help=SPEC_HELP)],
+    samples: int = typer.Option(200, "--samples", min=1, help="random targets (and training runs)"),
+    metric: str = typer.Option("euclidean", "--metric", help="euclidean, bombieri-weyl or generic"),
+    steps: int = typer.Option(2000, "--steps", min=1, help="gradient-descent steps per run"),
+    lr: float = typer.Option(0.01, "--lr"),
+    seed: Seed = 0,
+    as_json: AsJson = False,
+):
+    """How often the global minimiser, or the end of gradient descent, is a subnetwork point."""
+    with _errors():
+        from .landscape.implicit_bias import implicit_bias
+        from .report.tables import result_table
+
+        with _status(not as_json):
+            result = implicit_bias(spec, samples, metric, seed=seed, steps=steps, lr=lr)
+        _emit([result], as_json, lambda r: result_table(r, [
+            ("minimiser fraction", "minimiser_fraction"), ("95% interval", "minimiser_interval"),
+            ("training fraction", "training_fraction"), ("95% interval ", "training_interval"),
+            ("diverged runs", "diverged_runs"), ("strata", "strata")]))
+
+
+@app.command()
+def voronoi(
+    samples: int = typer.Option(100_000, "--samples", min=1),
+    box: float = typer.Option(1.0, "--box", help="half-width of the square of targets"),
+    plot: str | None = typer.Option(None, "--plot", help="draw the cell (PNG)"),
+    seed: Seed = 0,
+    as_json: AsJson = False,
+):
+    """Voronoi cell of the cusp of y^2 = x^3: the share of targets best approximated by the cusp."""
+    with _errors():
+        from .landscape.voronoi import cusp_voronoi
+        from .report.tables import result_table
+
+        result = cusp_voronoi(samples, box, seed)
+        if plot:
+            result.plot(plot)
+        _emit([result], as_json, lambda r: result_table(r, [
+            ("95% interval", "interval"), ("area", "area"), ("samples", "samples")]))
+
+
 @app.command()
 def boundary(
     spec: Annotated[str, typer.Argument(metavar="SPEC", help=SPEC_HELP)],

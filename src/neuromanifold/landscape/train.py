@@ -12,7 +12,9 @@ The loss is L(theta) = (c(theta) - u)^T Q (c(theta) - u) (a target and metric fr
 Gradient descent with step h follows the flow with an O(h) error per unit time, so the drift of
 these quantities over a fixed time horizon is O(h); an adaptive ODE solver (``method="ode"``,
 SciPy's DOP853) keeps it near its tolerance.  Each record has the loss, the numerical rank of
-dmu and the largest drift.
+dmu, sigma_dimM / sigma_1 of dmu (how far theta is from a rank-drop stratum, relative) and for
+linear networks the distance of mu(theta) to the singular locus (rank <= r - 1; Eckart--Young:
+the root sum of squares of the singular values from the r-th on) and the largest drift.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ class TrainResult(Result):
     loss: list = field(default_factory=list)
     jacobian_rank: list = field(default_factory=list)
     drift: list = field(default_factory=list)           # max |Q(t) - Q(0)| over the conserved quantities
+    rank_margin: list = field(default_factory=list)     # sigma_dimM / sigma_1 of dmu: 0 on a rank-drop stratum
+    singular_distance: list | None = None                # linear: distance of mu(theta) to rank <= r - 1
     conserved: str = ""
     theta: list = field(default_factory=list)            # final parameters
 
@@ -123,13 +127,27 @@ def train(arch, target, metric="euclidean", *, steps: int = 1000, lr: float = 0.
         raise NeuromanifoldError(f"init has {theta.size} entries; {arch} has {param.n_params} parameters")
     q0 = np.asarray(qj(theta)) if qj is not None else None
     every = max(1, steps // max(record, 1))
-    times, losses, ranks, drifts = [], [], [], []
+    times, losses, ranks, drifts, margins = [], [], [], [], []
+    dim_m = None
+    linear_r = min(arch.widths[1:-1]) if arch.family == "linear" and len(arch.widths) > 2 else None
+    distances = [] if linear_r is not None else None
 
     def log(t, th):
+        nonlocal dim_m
         times.append(float(t))
         losses.append(float(lossj(th)))
         s = np.linalg.svd(np.asarray(jac(th)), compute_uv=False)
         ranks.append(int(np.sum(s > 1e-9 * max(s[0], 1e-300))) if s.size else 0)
+        if dim_m is None:
+            from ..invariants.dimension import dimension as compute_dimension
+
+            dim_m = int(compute_dimension(arch, seed=seed).value)
+        margins.append(float(s[dim_m - 1] / max(s[0], 1e-300)) if dim_m >= 1 and s.size >= dim_m else 0.0)
+        if distances is not None:
+            # Eckart--Young: the distance of the end-to-end matrix to rank <= r - 1
+            sv = np.linalg.svd(np.asarray(coeffs(th, c)).reshape(arch.widths[-1], arch.widths[0]),
+                               compute_uv=False)
+            distances.append(float(np.sqrt(np.sum(sv[linear_r - 1:] ** 2))))
         drifts.append(float(np.abs(np.asarray(qj(th)) - q0).max()) if q0 is not None and q0.size else 0.0)
 
     if method == "gd":
@@ -161,5 +179,6 @@ def train(arch, target, metric="euclidean", *, steps: int = 1000, lr: float = 0.
     return TrainResult(spec=str(arch), invariant="train", value=losses[-1], certified=False,
                        method=method, steps=steps, lr=lr, horizon=steps * lr, times=times, loss=losses,
                        jacobian_rank=ranks, drift=drifts, conserved=described, theta=theta.tolist(),
+                       rank_margin=margins, singular_distance=distances,
                        seconds=time.perf_counter() - t0, seed=seed,
                        notes=[f"metric {make_metric(param, metric, seed=seed).name}"])

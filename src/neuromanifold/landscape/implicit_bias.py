@@ -1,0 +1,176 @@
+"""Implicit bias towards singular points: how often is the best approximation, or the end of
+training, a point of a subnetwork stratum?
+
+* **Global minimiser** (dense families, M not filling): for random targets u (Gaussian
+  coefficients), every critical point of ||z - u||_Q^2 on the smooth part of M is computed (one
+  generic monodromy solve, then one batched parameter homotopy to all targets, as in the census),
+  and so on each narrower subnetwork's neuromanifold (a hidden layer with fewer live neurons; its
+  points are the rank-drop strata, the candidates for singular points, :mod:`..invariants.singular`).
+  The global minimiser over the real points found is a subnetwork point when the best subnetwork
+  critical value is below the best smooth one.  Real critical points are real points of the
+  varieties; whether mu(R^N) reaches them is not checked (for linear networks it always does).
+* **Training**: gradient descent from random initialisations (seeded Gaussian weights, one
+  vmapped batch), each run with its own random target; a run ends at a subnetwork point when
+  dmu at its final parameters has numerically lower rank than dim M (smallest kept singular
+  value below ``rank_tol`` times the largest).  Diverged runs are counted apart.
+
+Both fractions come with a 95% Wilson interval.  For linear networks the first fraction is 0 by
+Eckart--Young (the best rank-r approximation has rank r); the seeds' claim is that MLP
+singularities attract a positive fraction of runs and CNN ones do not.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ..architectures import parse
+from ..errors import NeuromanifoldError
+from ..homotopy.tracker import track
+from ..invariants.dimension import dimension as compute_dimension
+from ..invariants.ed_degree import generic_critical_points
+from ..invariants.metrics import metric as make_metric
+from ..results import Result
+from .voronoi import _wilson
+
+
+@dataclass
+class ImplicitBiasResult(Result):
+    samples: int = 0
+    minimiser_fraction: float | None = None      # targets whose global minimiser is a subnetwork point
+    minimiser_interval: list | None = None
+    minimiser_counted: int = 0                   # targets with every path regular
+    strata: list = field(default_factory=list)   # subnetworks compared
+    runs: int = 0
+    training_fraction: float | None = None       # GD runs ending at a rank drop of dmu
+    training_interval: list | None = None
+    diverged_runs: int = 0
+    steps: int = 0
+    lr: float = 0.0
+    dimension: int = 0
+
+
+def _best_real_losses(arch, U: np.ndarray, Q: np.ndarray, seed: int, real_tol: float = 1e-8):
+    """Per target row of U: least loss among the real critical points on the smooth part of M
+    (inf if none), and whether every path was regular."""
+    param = arch.parametrization()
+    k = int(compute_dimension(arch, seed=seed).value)
+    D = param.ambient_dimension
+    if k == D:
+        return np.zeros(len(U)), np.ones(len(U), bool)          # filling: u itself
+    if k == 0:
+        return np.einsum("si,ij,sj->s", U, Q, U), np.ones(len(U), bool)   # M = {0}
+    cs, reps, w0, _ = generic_critical_points(param, k, Q, seed)
+    E = len(reps)
+    W = U @ cs.P.T
+    r = track(cs.system, np.tile(reps, (len(U), 1)), w0, np.repeat(W, E, axis=0), seed=seed,
+              check_injective=False, retrack=False)
+    lam = r.solutions.reshape(len(U), E, k)
+    ok = r.success.reshape(len(U), E)
+    Z = cs.images(lam.reshape(-1, k)).reshape(len(U), E, -1)
+    d = Z - W[:, None, :]
+    loss = np.einsum("sei,ij,sej->se", d, cs.Qz, d)
+    real = ok & np.all(np.abs(Z.imag) <= real_tol * (1 + np.abs(Z)), axis=2)
+    best = np.where(real, loss.real, np.inf).min(axis=1)
+    return best, ok.all(axis=1)
+
+
+def _narrower_networks(arch) -> list:
+    from ..invariants.singular import _narrower
+
+    out = []
+    for layer in range(1, len(arch.widths) - 1):
+        for width in range(arch.widths[layer] - 1, -1, -1):
+            out.append((layer, width, _narrower(arch, layer, width) if width else None))
+    return out
+
+
+def implicit_bias(arch, samples: int = 200, metric="euclidean", seed: int = 0, *, runs: int | None = None,
+                  steps: int = 2000, lr: float = 0.01, rank_tol: float = 1e-4,
+                  minimiser: bool | None = None) -> ImplicitBiasResult:
+    """Fractions of targets (global minimiser) and of training runs (end point) at subnetwork points
+    (module docstring).  ``minimiser=None`` runs the critical-point part where it applies (dense,
+    not filling)."""
+    arch = parse(arch) if isinstance(arch, str) else arch
+    t0 = time.perf_counter()
+    if samples < 1:
+        raise NeuromanifoldError(f"samples = {samples}: give at least 1")
+    runs = samples if runs is None else runs
+    param = arch.parametrization()
+    k = int(compute_dimension(arch, seed=seed).value)
+    D = param.ambient_dimension
+    Mt = make_metric(param, metric, seed=seed)
+    rng = np.random.default_rng([seed, 163])
+    notes = []
+    result = ImplicitBiasResult(spec=str(arch), invariant="implicit_bias", value=None, certified=False,
+                                method="", seed=seed, samples=samples, runs=runs, steps=steps, lr=lr,
+                                dimension=k)
+    dense = arch.family in ("linear", "mlp")
+    if minimiser is None:
+        minimiser = dense and k < D
+    if minimiser:
+        if not dense:
+            raise NeuromanifoldError(f"the global-minimiser part needs the subnetwork strata of a dense family, "
+                                     f"not {arch.family!r}; pass minimiser=False for the training part only")
+        U = rng.standard_normal((samples, D))
+        smooth, ok = _best_real_losses(arch, U, Mt.Q, seed)
+        best_sub = np.full(samples, np.inf)
+        names = []
+        for layer, width, sub in _narrower_networks(arch):
+            if sub is None:
+                loss = np.einsum("si,ij,sj->s", U, Mt.Q, U)            # the zero network
+                names.append(f"zero neurons at layer {layer} (f = 0)")
+            else:
+                loss, ok_sub = _best_real_losses(sub, U, Mt.Q, seed)
+                ok &= ok_sub
+                names.append(str(sub))
+            best_sub = np.minimum(best_sub, loss)
+        counted = int(ok.sum())
+        hits = int(np.sum(ok & (best_sub < smooth - 1e-9 * (1 + np.abs(smooth)))))
+        result.minimiser_fraction = hits / max(counted, 1)
+        result.minimiser_interval = _wilson(hits, max(counted, 1))
+        result.minimiser_counted = counted
+        result.strata = names
+        notes.append(f"global minimiser at a subnetwork point for {hits} of {counted} targets "
+                     f"({samples - counted} left out: a path failed)")
+    # training: gradient descent from random initialisations, one batch
+    coeffs = param.coefficient_function()
+    c = jnp.asarray(param.constants_array())
+    Q = jnp.asarray(Mt.Q)
+    targets = jnp.asarray(rng.standard_normal((runs, D)))
+    inits = jnp.asarray(np.stack([param.random_params(rng) for _ in range(runs)]))
+
+    def loss(theta, u):
+        d = coeffs(theta, c) - u
+        return d @ (Q @ d)
+
+    step = jax.vmap(lambda th, u: th - lr * jax.grad(loss)(th, u))
+
+    @jax.jit
+    def descend(th, U):
+        return jax.lax.fori_loop(0, steps, lambda _, x: step(x, U), th)
+
+    final = np.asarray(descend(inits, targets))
+    jac = jax.jit(jax.vmap(jax.jacfwd(lambda th: coeffs(th, c))))
+    finite = np.all(np.isfinite(final), axis=1) & (np.abs(final).max(axis=1) < 1e6)
+    J = np.asarray(jac(jnp.asarray(np.where(finite[:, None], final, 0.0))))
+    s = np.linalg.svd(J, compute_uv=False)
+    kth = s[:, k - 1] if k >= 1 else np.zeros(runs)
+    drop = finite & (kth < rank_tol * np.maximum(s[:, 0], 1e-300))
+    good = int(finite.sum())
+    result.training_fraction = int(drop.sum()) / max(good, 1)
+    result.training_interval = _wilson(int(drop.sum()), max(good, 1))
+    result.diverged_runs = int(runs - good)
+    notes.append(f"{int(drop.sum())} of {good} gradient-descent runs ({steps} steps of {lr:g}) end with "
+                 f"sigma_{k}(dmu) < {rank_tol:g} sigma_1 (a subnetwork point); {runs - good} diverged")
+    result.value = result.training_fraction if result.minimiser_fraction is None else result.minimiser_fraction
+    result.method = ("critical points on M and on every subnetwork stratum (batched parameter homotopy), "
+                     "and vmapped gradient descent with the rank of dmu at the end") if minimiser else \
+        "vmapped gradient descent from random initialisations, rank of dmu at the end"
+    result.notes = notes
+    result.seconds = time.perf_counter() - t0
+    return result
