@@ -75,3 +75,20 @@ def test_cli_census_json():
     payload = json.loads(r.output)
     assert payload["invariant"] == "census" and payload["samples"] == 12 and payload["seed"] == 4
     assert set(payload["table"]) <= {"3,1"}
+
+
+def test_coincident_end_points_are_flagged_per_instance():
+    """Path jumping: two successful paths of one instance on the same point are both flagged;
+    equal points in different instances, or next to a failed path, are not."""
+    import numpy as np
+
+    from neuromanifold.landscape.census import _coincident
+
+    Z = np.arange(2 * 4 * 3, dtype=complex).reshape(2, 4, 3)
+    Z[0, 3] = Z[0, 1] * (1 + 1e-9)
+    Z[1, 0] = Z[0, 0]
+    ok = np.ones((2, 4), bool)
+    flags = _coincident(Z, ok)
+    assert flags.tolist() == [[False, True, False, True], [False] * 4]
+    ok[0, 3] = False
+    assert not _coincident(Z, ok).any()

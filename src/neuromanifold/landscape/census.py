@@ -22,7 +22,7 @@ import numpy as np
 from ..architectures import parse
 from ..errors import NeuromanifoldError
 from ..homotopy.system import System, family_member
-from ..homotopy.tracker import track
+from ..homotopy.tracker import TrackOptions, track
 from ..invariants.dimension import dimension as compute_dimension
 from ..invariants.ed_degree import CriticalSlice, generic_critical_points
 from ..invariants.metrics import metric as make_metric
@@ -180,30 +180,63 @@ def _instances(cs: CriticalSlice, samples: int, metric: str, seed: int):
     return U @ cs.P.T, np.einsum("ji,sjk,kl->sil", Pinv, Qs, Pinv)
 
 
+def _coincident(Z: np.ndarray, ok: np.ndarray, rtol: float = 1e-6, chunk: int = 256) -> np.ndarray:
+    """(samples, E) flags: the successful end point's image equals another successful one of the
+    same instance (|a - b|_inf <= rtol max(1, |a|_inf, |b|_inf)): a path jumped."""
+    out = np.zeros(ok.shape, bool)
+    for a in range(0, len(Z), chunk):
+        z, good = Z[a:a + chunk], ok[a:a + chunk]
+        diff = np.abs(z[:, :, None, :] - z[:, None, :, :]).max(axis=3)
+        size = np.maximum(1.0, np.abs(z).max(axis=2))
+        close = diff <= rtol * np.maximum(size[:, :, None], size[:, None, :])
+        close &= good[:, :, None] & good[:, None, :]
+        close[:, np.arange(z.shape[1]), np.arange(z.shape[1])] = False
+        out[a:a + chunk] = close.any(axis=2)
+    return out
+
+
 def _census_share(cs: CriticalSlice, job: dict, W: np.ndarray, Qz: np.ndarray, progress=None):
     """(real counts, minima counts, every-path-regular flags, failed paths) of the instances
-    (W, Qz): the generic critical points job["reps"] at job["w0"] carried to each instance."""
+    (W, Qz): the generic critical points job["reps"] at job["w0"] carried to each instance.
+
+    Along one arc the homotopy is a bijection from the start points to the critical points of the
+    instance, so an instance is complete when its E end points are regular and pairwise distinct.
+    Paths that ended on another one's point (path jumping) are tracked again on the same arc with
+    tighter settings (the same bijection); an instance still incomplete (a failed path, or a
+    jump not repaired) is tracked again whole, along a new arc (a new bijection: mixing the end
+    points of two arcs would not be), up to ``arcs`` arcs; then it leaves the table."""
     reps, seed, arcs = job["reps"], job["seed"], job["arcs"]
     samples, E, k = len(W), len(reps), cs.k
     system = _moving_metric_system(cs)
     p0 = np.concatenate([job["w0"], cs.Qz.reshape(-1)])
     P1 = np.concatenate([W, Qz.reshape(samples, -1)], axis=1)
-    # an instance with a failed path is tracked again, all its paths along a new arc (one arc per
-    # instance keeps start -> end a bijection), up to ``arcs`` arcs; then it leaves the table
-    r = track(system, np.tile(reps, (samples, 1)), p0, np.repeat(P1, E, axis=0), seed=seed,
-              progress=progress, check_injective=False, retrack=False)
-    lam = r.solutions.reshape(samples, E, k)
-    ok = r.success.reshape(samples, E)
-    failed = int(r.failed)
-    for arc in range(1, arcs):
-        redo = np.flatnonzero(~ok.all(axis=1))
-        if not redo.size:
+    lam = np.zeros((samples, E, k), complex)
+    ok = np.zeros((samples, E), bool)
+    failed = 0
+    todo = np.arange(samples)
+    for arc in range(arcs):
+        if not todo.size:
             break
-        again = track(system, np.tile(reps, (redo.size, 1)), p0, np.repeat(P1[redo], E, axis=0),
-                      seed=seed + 1000 * arc, check_injective=False, retrack=False)
-        failed += int(again.failed)
-        lam[redo] = again.solutions.reshape(redo.size, E, k)
-        ok[redo] = again.success.reshape(redo.size, E)
+        arc_seed = seed + 1000 * arc
+        starts = np.tile(reps, (todo.size, 1))
+        targets = np.repeat(P1[todo], E, axis=0)
+        r = track(system, starts, p0, targets, seed=arc_seed, progress=progress if arc == 0 else None,
+                  check_injective=False, retrack=False)
+        L, good = r.solutions.reshape(todo.size, E, k), r.success.reshape(todo.size, E)
+        # repair on the same arc, with tighter steps, the paths that ended on another one's point
+        # (failed paths are not: they were seen to fail again, as step-size underflows near an
+        # ill-conditioned end point, and a new arc is cheaper)
+        bad = _coincident(cs.images(L.reshape(-1, k)).reshape(todo.size, E, -1), good)
+        if bad.any():
+            rows = np.flatnonzero(bad.reshape(-1))
+            again = track(system, starts[rows], p0, targets[rows], seed=arc_seed,
+                          options=TrackOptions().tighter(), check_injective=False, retrack=False)
+            flatL, flatg = L.reshape(-1, k), good.reshape(-1)
+            flatL[rows], flatg[rows] = again.solutions, again.success
+            good &= ~_coincident(cs.images(L.reshape(-1, k)).reshape(todo.size, E, -1), good)
+        failed += int((~good).sum())
+        lam[todo], ok[todo] = L, good
+        todo = todo[~good.all(axis=1)]
     real, minima = real_and_minima(cs, lam, ok, W, Qz, k)
     return real, minima, ok.all(axis=1), failed
 
