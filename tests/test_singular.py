@@ -81,8 +81,22 @@ def test_membership_of_binary_cubics(f, over_c, over_r):
     assert rc.value is over_c and rr.value is over_r
     assert rc.solutions == 18 and rr.real_solutions == (2 if over_r else 0)
     assert rc.residual < 1e-10
+    from neuromanifold.backends import msolve as ms
+
+    if ms.binary() is not None:     # msolve's exact count (18) closes the homotopy's count
+        assert rr.certified and rc.certified and "msolve counts [18]" in rr.notes[0]
     if over_r:
         assert rr.residual < 1e-10 and all(isinstance(v, float) for v in rr.witness)
+
+
+def test_membership_with_even_activation_tries_both_signs():
+    """x^2: a (w . x)^2 with a = +-1.  (x + y)^2 has 2 real gauge-fixed points (w = +-(1, 1)) and 2
+    non-real ones (a = -1, w = +-i (1, 1)); x^2 + 2xy + 3y^2 is positive definite of rank 2, so
+    not a single square even over C."""
+    spec = 'mlp(widths=[2,1,1], activation="x^2")'
+    r = contains(spec, [1, 2, 1], "real")
+    assert r.value and r.solutions == 4 and r.real_solutions == 2
+    assert not contains(spec, [1, 2, 3], "complex").value
 
 
 def test_membership_of_linear_networks_and_bad_input():

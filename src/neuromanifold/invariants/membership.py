@@ -165,6 +165,7 @@ def _shallow_monomial(arch, param, f, field, seed, rtol) -> MembershipResult:
     R = np.eye(D) if D == n else (rng.standard_normal((n, D)) + 1j * rng.standard_normal((n, D))) / np.sqrt(D)
     signs = [np.ones(h)] if k % 2 == 1 else [np.array(s) for s in itertools.product((1.0, -1.0), repeat=h)]
     found, total, real_found, failed, all_certified = None, 0, 0, 0, True
+    counts = []          # (distinct solutions found, msolve's exact count over F_p or None) per gauge
     fc = np.asarray(f, complex)
 
     def theta_of(z, sgn):
@@ -175,7 +176,8 @@ def _shallow_monomial(arch, param, f, field, seed, rtol) -> MembershipResult:
     # equations in value coordinates (f at D random points X, output by output): the same
     # equations after an invertible linear change, written with the forward pass so that the
     # ball-arithmetic certifier can evaluate them
-    draws = [rng.standard_normal((len(param.basis), param.n_vars)) for _ in range(8)]
+    # small integer points: P is then exact in floats, and P f can be formed exactly for msolve
+    draws = [rng.integers(-4, 5, (len(param.basis), param.n_vars)).astype(float) for _ in range(32)]
     X = min(draws, key=lambda Y: np.linalg.cond(param.basis.evaluate(Y)))
     P = np.kron(np.eye(param.n_outputs), param.basis.evaluate(X))
     target = P @ fc
@@ -197,6 +199,7 @@ def _shallow_monomial(arch, param, f, field, seed, rtol) -> MembershipResult:
             ok = np.linalg.norm(vals - fc, axis=1) <= 1e-6 * (1 + np.linalg.norm(fc))
             sols = sols[ok]
         total += len(sols)
+        counts.append((len(sols), _exact_count(param, theta_of, n, X, f, sgn, seed)))
         if not len(sols):
             continue
         cert = certify(system, sols, target, real_parameters=field == "real" or not np.iscomplexobj(f))
@@ -214,11 +217,49 @@ def _shallow_monomial(arch, param, f, field, seed, rtol) -> MembershipResult:
         val = np.asarray(coeffs(jnp.asarray(found), cvals.astype(found.dtype)))
         residual = float(np.linalg.norm(val - fc) / (1 + np.linalg.norm(fc)))
         witness = _plain(found)
-    certified = bool(all_certified and failed == 0)
+    exact = [c for _, c in counts]
+    complete = all(c is not None and c == found_n for found_n, c in counts)
+    # complete when no path failed, or when msolve's exact count of every gauge-fixed system equals
+    # the number of distinct solutions found; then "no real solution" is a theorem (every solution
+    # certified non-real), up to the probability of an unlucky prime
+    certified = bool(all_certified and (failed == 0 or complete))
     notes = [f"{total} isolated gauge-fixed fibre points over C, {real_found} real"
-             + (f"; {failed} paths failed" if failed else "")]
+             + (f"; {failed} paths failed" if failed else "")
+             + (f"; msolve counts {exact} over F_p" if any(c is not None for c in exact) else
+                "; msolve not run (not installed or the point is not rational)")]
     return MembershipResult(
         spec=str(arch), invariant="contains", value=bool(inside), certified=certified, field=field,
         point=_plain(f), witness=witness, residual=residual, solutions=total, real_solutions=real_found,
         method=f"fibre equations with the rescaling gauge A[0, i] = {'1' if k % 2 else '+-1'}, total-degree "
                f"homotopy, Krawczyk certification (real / non-real)", notes=notes)
+
+
+def _exact_count(param, theta_of, n: int, X: np.ndarray, f: np.ndarray, sgn, seed: int) -> int | None:
+    """msolve's count over F_p of the gauge-fixed fibre equations values(theta(z)) = P f (all D of
+    them: an overdetermined system is fine for Groebner bases), or None (no msolve, a complex or
+    non-finite point, or not a finite set)."""
+    from fractions import Fraction
+
+    from ..backends import msolve as ms
+
+    if ms.binary() is None or np.iscomplexobj(f) and np.any(np.imag(f) != 0):
+        return None
+    prime = 1_073_741_789
+    Pint = np.kron(np.eye(param.n_outputs), param.basis.evaluate(X))       # integers, exact in floats
+    fr = [Fraction(float(v)) for v in np.real(f)]
+    target = [sum(Fraction(int(a)) * b for a, b in zip(row, fr)) for row in Pint]
+    residues = np.array([t.numerator % prime * pow(t.denominator, -1, prime) % prime for t in target],
+                        dtype=object)
+    cvals = param.constants_array()
+
+    def equations(z, t):
+        vals = jax.vmap(param.f, in_axes=(None, 0, None))(theta_of(z, sgn), jnp.asarray(X), jnp.asarray(cvals))
+        return vals.T.reshape(-1) - t
+
+    try:
+        polys, names = ms.expand(equations, [np.zeros(n), np.zeros(len(residues))], [residues], n, prime)
+        out = ms.count([str(q) for q in polys], names, prime, timeout=120)
+    except (NeuromanifoldError, OSError, ValueError, TypeError) as exc:  # pragma: no cover - reported as None
+        del exc
+        return None
+    return out.degree if out.dimension == 0 else (0 if out.dimension == -1 else None)
