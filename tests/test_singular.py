@@ -62,13 +62,27 @@ def test_singular_locus_of_rank_two_matrices():
     assert strata.singular_locus_dimension == 6 and strata.dimension == 10
 
 
+def test_strata_of_convolutional_and_attention_networks():
+    """A zero filter tap is a smaller filter: lcn(filters=[2,2]) (dim 3) has strata of dimension
+    2 = (1 - 1) + (2 - 1) + 1 (stride-one lcn: dim = sum (k_l - 1) + 1).  A rank-one query or key
+    matrix is the collapsed head attention(a=1), whose certified dimension the stratum's image
+    dimension must equal."""
+    import neuromanifold as nm
+
+    lcn = singular_strata("lcn(filters=[2,2], strides=[1,1])")
+    assert lcn.dimension == 3 and len(lcn.strata) == 4
+    assert all(s.kind == "zero tap" and s.dimension == 2 for s in lcn.strata)
+    att = singular_strata("attention(d=2, a=2, t=2, dout=1)")
+    collapsed = nm.dimension("attention(d=2, a=1, t=2, dout=1)")
+    assert collapsed.certified
+    assert {s.dimension for s in att.strata} == {collapsed.value} and "collapsed head" in att.strata[0].subnetwork
+
+
 def test_singular_refuses_bad_points_and_families():
     with pytest.raises(NeuromanifoldError, match="V has dimension 12"):
         is_singular(LIN, [1, 2, 3])
     with pytest.raises(NeuromanifoldError, match="either as f"):
         is_singular(LIN)
-    with pytest.raises(NeuromanifoldError, match="dense families"):
-        singular_strata("lcn(filters=[2,2], strides=[1,1])")
     assert is_singular(CUBIC, [1, 0, 0, 0]).value is False       # filling: V is smooth
 
 

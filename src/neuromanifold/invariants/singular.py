@@ -21,6 +21,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+import jax.numpy as jnp
 import numpy as np
 
 from ..architectures import parse
@@ -50,9 +51,8 @@ class SingularityResult(Result):
 
 @dataclass
 class Stratum:
-    subnetwork: str
-    layer: int
-    width: int
+    subnetwork: str              # what the stratum is, named as a smaller network where it is one
+    kind: str                    # "narrower layer", "low-rank block", "zero tap"
     parameter_rank: int          # rank of dmu at a random point of the stratum (exact over F_p)
     dimension: int               # dim of its image (the subnetwork's neuromanifold)
     singular: bool | None        # its generic point is a singular point of M (None: undecided)
@@ -198,50 +198,134 @@ def _narrower(arch, layer: int, width: int):
     return parse(format_spec(arch.family, items))
 
 
-def _embed(param, sub_param, theta_sub: np.ndarray) -> np.ndarray:
-    """Parameters of the big network whose live neurons carry the subnetwork's weights (top-left
-    blocks), every other weight zero."""
-    small = sub_param.unflatten(np.asarray(theta_sub))
-    big = {}
+def _zero_padding(param, sub_param):
+    """s -> theta: the subnetwork's weights in the top-left blocks, every other weight zero."""
+    pieces = []
     for name, shape, _, _ in param.blocks:
-        w = np.zeros(shape)
-        s = small[name]
-        w[tuple(slice(0, n) for n in s.shape)] = s
-        big[name] = w
-    return np.concatenate([big[name].ravel() for name, _, _, _ in param.blocks])
+        sub = dict((n, (sh, off, size)) for n, sh, off, size in sub_param.blocks)[name]
+        pieces.append((shape, sub))
+
+    def emb(sv):
+        out = []
+        for shape, (sh, off, size) in pieces:
+            block = sv[off:off + size].reshape(sh)
+            out.append(jnp.pad(block, [(0, a - b) for a, b in zip(shape, sh)]).reshape(-1))
+        return jnp.concatenate(out)
+    return emb
+
+
+def _low_rank(param, block: str, r: int):
+    """s -> theta with the weight block ``block`` (a x b) replaced by A B, A (a x r), B (r x b)."""
+    (shape, off, size), = [(sh, o, n) for name, sh, o, n in param.blocks if name == block]
+    a, b = shape
+    m = param.n_params - size + r * (a + b)
+
+    def emb(sv):
+        A = sv[:a * r].reshape(a, r)
+        B = sv[a * r:r * (a + b)].reshape(r, b)
+        rest = sv[r * (a + b):]
+        return jnp.concatenate([rest[:off], (A @ B).reshape(-1), rest[off:]])
+    return emb, m
+
+
+def _zero_tap(param, block: str, tap: int):
+    """s -> theta with entry ``tap`` of the filter ``block`` zero."""
+    (shape, off, size), = [(sh, o, n) for name, sh, o, n in param.blocks if name == block]
+    where = off + tap
+
+    def emb(sv):
+        return jnp.concatenate([sv[:where], jnp.zeros(1, sv.dtype), sv[where:]])
+    return emb, param.n_params - 1
+
+
+def _candidates(arch, param) -> list[tuple[str, str, int, object]]:
+    """(name, kind, dim of the stratum's parameters, embedding s -> theta) per candidate stratum."""
+    out = []
+    fam = arch.family
+    if fam in ("linear", "mlp"):
+        widths = list(arch.widths)
+        for layer in range(1, len(widths) - 1):
+            for width in range(widths[layer] - 1, 0, -1):
+                sub = _narrower(arch, layer, width)
+                sp = sub.parametrization()
+                out.append((f"{sub} inside {arch}", "narrower layer", sp.n_params, _zero_padding(param, sp)))
+        if fam == "mlp":
+            for name, shape, _, _ in param.blocks:
+                if name.startswith("W") and min(shape) >= 2:
+                    for r in range(min(shape) - 1, 0, -1):
+                        emb, m = _low_rank(param, name, r)
+                        out.append((f"{arch} with rank {name} = {r}", "low-rank block", m, emb))
+    elif fam in ("lcn", "pcnn"):
+        for name, shape, _, _ in param.blocks:
+            k = shape[0]
+            if k < 2:
+                continue
+            filters = list(arch.filters)
+            idx = int(name[1:]) - 1
+            smaller = filters[:idx] + [k - 1] + filters[idx + 1:]
+            items = [(key, smaller if key == "filters" else v) for key, v in arch.spec_items()]
+            label = format_spec(fam, items)
+            emb, m = _zero_tap(param, name, k - 1)
+            out.append((f"{label} inside {arch} (last tap of {name} zero)", "zero tap", m, emb))
+            emb, m = _zero_tap(param, name, 0)
+            out.append((f"{label}, shifted, inside {arch} (first tap of {name} zero)", "zero tap", m, emb))
+    elif fam == "attention":
+        for name, shape, _, _ in param.blocks:
+            if min(shape) >= 2:
+                for r in range(min(shape) - 1, 0, -1):
+                    emb, m = _low_rank(param, name, r)
+                    head = " (a collapsed head)" if name[0] in "QK" else ""
+                    out.append((f"{arch} with rank {name} = {r}{head}", "low-rank block", m, emb))
+    else:  # pragma: no cover - every family is listed above
+        raise NeuromanifoldError(f"no strata are known for the family {fam!r}")
+    return out
+
+
+def _exact_ranks(param, emb, m: int, p: int, rng) -> tuple[int, int]:
+    """(rank of dmu at a random point theta = emb(s) of the stratum, rank of d(mu o emb) there =
+    the dimension of the stratum's image), exactly over F_p at a random residue point s."""
+    import jax
+
+    from ..backends.jacobians import constants_mod_p
+    from ..backends.modular import ModularFunction
+
+    X = pf.random_residues(rng, (max(len(param.basis), 1), param.n_vars), p)
+    sv = pf.random_residues(rng, m, p)
+    theta = np.asarray(ModularFunction(emb, np.zeros(m))(sv, p=p))
+    rank_mu = exact_rank.rank(exact_jacobian(param, theta, X, p), p)
+    c = constants_mod_p(param, p)
+    composite = jax.vmap(jax.jacrev(lambda s, x, cc: param.f(emb(s), x, cc)), in_axes=(None, 0, None))
+    J = ModularFunction(composite, np.zeros(m), np.zeros(X.shape), np.zeros(len(c)))(sv, X, c, p=p)
+    return int(rank_mu), int(exact_rank.rank(np.asarray(J).reshape(-1, m), p))
 
 
 def singular_strata(arch, seed: int = 0, prime: int | None = None) -> StrataResult:
-    """Subnetwork strata of parameter space for ``linear`` and ``mlp`` (module docstring)."""
+    """Candidate singular strata of parameter space (narrower layers, low-rank weight blocks,
+    zero filter taps, collapsed attention heads): for each, the exact rank of dmu at a random point
+    of it, the dimension of its image (exact rank of d(mu o embedding)), and whether its image's
+    generic point is a singular point of M (Jacobian criterion, where implicit equations of low
+    degree cut M out; None otherwise)."""
     arch = parse(arch) if isinstance(arch, str) else arch
     t0 = time.perf_counter()
-    if arch.family not in ("linear", "mlp"):
-        raise NeuromanifoldError(f"singular strata are built for the dense families (linear, mlp), not "
-                                 f"{arch.family!r}; for one point use is_singular(arch, f)")
     param = arch.parametrization()
     k = int(compute_dimension(arch, seed=seed).value)
     p = pf.check_prime(prime) if prime is not None else pf.P26
     rng = np.random.default_rng([seed, 139])
     strata = []
-    widths = list(arch.widths)
-    for layer in range(1, len(widths) - 1):
-        for width in range(widths[layer] - 1, 0, -1):
-            sub = _narrower(arch, layer, width)
-            sp = sub.parametrization()
-            # exact rank of dmu at an integer point of the stratum
-            theta = _embed(param, sp, pf.random_residues(rng, sp.n_params, p))
-            X = pf.random_residues(rng, (max(len(param.basis), 1), param.n_vars), p)
-            rank = exact_rank.rank(exact_jacobian(param, pf.reduce(theta, p), X, p), p)
-            dim = int(compute_dimension(sub, seed=seed).value)
-            real_point = _embed(param, sp, sp.random_params(rng))
-            try:
-                singular = bool(is_singular(arch, theta=real_point, seed=seed).value)
-            except NeuromanifoldError:
-                singular = None
-            strata.append(Stratum(f"{sub} inside {arch}", layer, width, int(rank), dim, singular))
+    for name, kind, m, emb in _candidates(arch, param):
+        rank, dim = _exact_ranks(param, emb, m, p, rng)
+        real_theta = np.asarray(emb(jnp.asarray(rng.standard_normal(m))))
+        try:
+            singular = bool(is_singular(arch, theta=real_theta, seed=seed).value) if dim < k else False
+        except NeuromanifoldError:
+            singular = None
+        strata.append(Stratum(name, kind, rank, dim, singular))
     sing = [s.dimension for s in strata if s.singular]
     return StrataResult(spec=str(arch), invariant="singular_strata", value=len(strata), certified=False,
-                        method="narrower hidden layers (zero neurons), exact rank of dmu over F_p, "
-                               "dimension of the subnetwork, Jacobian criterion at a random real point",
+                        method="candidate strata (narrower layers, low-rank blocks, zero taps), exact ranks "
+                               "of dmu and of d(mu o embedding) over F_p, Jacobian criterion at a random "
+                               "real point",
                         strata=strata, dimension=k, singular_locus_dimension=max(sing) if sing else None,
-                        seconds=time.perf_counter() - t0, seed=seed)
+                        seconds=time.perf_counter() - t0, seed=seed,
+                        notes=[f"dim M = {k}: a stratum whose image has smaller dimension is a candidate for "
+                               f"the singular locus; 'singular' is decided where implicit equations exist"])
