@@ -119,7 +119,7 @@ def test_membership_of_linear_networks_and_bad_input():
     with pytest.raises(NeuromanifoldError, match="use one of complex, real"):
         contains(LIN, np.zeros(12), "rational")
     with pytest.raises(NeuromanifoldError, match="membership is implemented"):
-        contains("attention(d=2, a=2, t=2, dout=1)", np.zeros(40), "real")
+        contains('pcnn(filters=[2,2], strides=[1,1], activation="x^2")', np.zeros(6), "real")
 
 
 def test_balancedness_drift_is_first_order_in_the_step():
@@ -262,3 +262,35 @@ def test_train_records_the_distance_to_the_singular_locus():
     r = train("linear(widths=[3,2,3])", u, steps=100, lr=0.01)
     assert len(r.singular_distance) == len(r.loss) and all(d >= 0 for d in r.singular_distance)
     assert all(0 <= m <= 1 for m in r.rank_margin)
+
+
+def test_attention_real_neuromanifold_and_its_boundary():
+    """One-layer attention is a projection L of the Segre cone of rank-one tensors V (x) A.  A real
+    point with a complex pair of preimages P, conj(P) (built from a kernel vector k of L as
+    Im P = k) is in M over C only; a real point whose real preimage P0 has a tangent space of the
+    Segre cone meeting ker L (built as k = x0 y^T + x y0^T, P0 = x0 y0^T) is on the boundary; a
+    random image point is interior, with its real witness parameters."""
+    import neuromanifold as nm
+    from neuromanifold.invariants.boundary import attention_tensor_map, on_boundary
+
+    spec = "attention(d=2, a=2, t=2, dout=1)"
+    param = nm.parse(spec).parametrization()
+    f = np.asarray(param.coefficients(param.random_params(np.random.default_rng(1))))
+    inner = on_boundary(spec, f)
+    assert inner.in_real_neuromanifold and not inner.value
+    w = contains(spec, f, "real")
+    assert w.value and w.residual < 1e-8 and len(w.witness) == param.n_params
+    tm = attention_tensor_map(nm.parse(spec))
+    _, s, Vh = np.linalg.svd(tm.L)
+    assert np.sum(s > 1e-9 * s[0]) == 6                          # ker L has dimension 2
+    k = Vh[-1].reshape(2, 4)
+    u, sk, vk = np.linalg.svd(k)
+    a, b, c, d = sk[0] * u[:, 0], vk[0], sk[1] * u[:, 1], vk[1]
+    P = np.outer(c + 1j * a, b + 1j * d)                          # Im P = a b^T + c d^T = k
+    f_pair = tm.L @ P.real.reshape(-1)
+    assert contains(spec, f_pair, "complex").value and not contains(spec, f_pair, "real").value
+    pair = on_boundary(spec, f_pair)
+    assert not pair.in_real_neuromanifold and not pair.value
+    f_edge = tm.L @ np.outer(a, d).reshape(-1)
+    edge = on_boundary(spec, f_edge)
+    assert edge.in_real_neuromanifold and edge.value and "multiple" in edge.reason

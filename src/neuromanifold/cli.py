@@ -384,11 +384,11 @@ def voronoi(
 @app.command()
 def boundary(
     spec: Annotated[str, typer.Argument(metavar="SPEC", help=SPEC_HELP)],
-    point: str = typer.Option(..., "--point", help='end-to-end filter w_0..w_{n-1}, e.g. "[1,-2,1]"'),
+    point: str = typer.Option(..., "--point", help="coefficient vector (lcn: the end-to-end filter w_0..w_{n-1}), e.g. \"[1,-2,1]\""),
     seed: Seed = 0,
     as_json: AsJson = False,
 ):
-    """Is f on the relative boundary of the real neuromanifold (stride-one lcn)?"""
+    """Is f on the relative boundary of the real neuromanifold (stride-one lcn, one-layer attention)?"""
     with _errors():
         from .invariants.boundary import on_boundary
         from .report.tables import result_table

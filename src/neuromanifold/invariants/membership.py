@@ -7,6 +7,8 @@ real, theta?
 * ``lcn`` with every stride 1: over C always (M = V); over R iff the end-to-end filter has at
   least as many real roots as there are odd-degree filters (:mod:`.boundary`), the witness filters
   from grouping its roots.
+* one-layer ``attention`` with a >= d: the rank-one preimages of f under the tensor map f = L(V (x) A)
+  (:mod:`.boundary`); a real one gives real witness parameters.
 * ``mlp`` with one hidden layer, no bias and a monomial activation c x^k: f = sum_i A[:, i] c
   (w_i . x)^k.  Rescaling a neuron (w_i -> t w_i, A[:, i] -> t^-k A[:, i]) is gauge-fixed by
   A[0, i] = 1 (over R for odd k, t^k being onto R; for even k by A[0, i] = +-1, every sign
@@ -76,6 +78,8 @@ def contains(arch, f, field: str = "complex", seed: int = 0, rtol: float = 1e-8)
                                 field=field, point=_plain(f), seed=seed, seconds=time.perf_counter() - t0)
     if arch.family == "linear" and not arch.bias:
         out = _linear(arch, param, f, field, rtol)
+    elif arch.family == "attention" and arch.depth == 1:
+        out = _attention(arch, param, f, field, seed, rtol)
     elif arch.family == "lcn" and all(s == 1 for s in arch.strides):
         out = _stride_one_lcn(arch, param, f, field)
     elif (arch.family == "mlp" and not arch.bias and len(arch.widths) == 3 and len(param.powers) == 1
@@ -83,8 +87,8 @@ def contains(arch, f, field: str = "complex", seed: int = 0, rtol: float = 1e-8)
         out = _shallow_monomial(arch, param, f, field, seed, rtol)
     else:
         raise NeuromanifoldError(
-            f"membership is implemented for linear networks (no bias) and one-hidden-layer mlp with a "
-            f"monomial activation and no bias, not for {arch}; e.g. contains('mlp(widths=[2,2,1], "
+            f"membership is implemented for linear networks (no bias), stride-one lcn, one-layer attention "
+            f"and one-hidden-layer mlp with a monomial activation and no bias, not for {arch}; e.g. contains('mlp(widths=[2,2,1], "
             f"activation=\"x^3\")', [1, 0, -1, 0], field='real')")
     out.seconds = time.perf_counter() - t0
     out.seed = seed
@@ -94,6 +98,42 @@ def contains(arch, f, field: str = "complex", seed: int = 0, rtol: float = 1e-8)
 def _plain(v: np.ndarray) -> list:
     return [float(x.real) for x in v] if not np.iscomplexobj(v) or np.all(v.imag == 0) else \
         [[float(x.real), float(x.imag)] for x in v]
+
+
+def _attention(arch, param, f, field, seed, rtol) -> MembershipResult:
+    """One-layer attention (a >= d): the rank-one preimages of f under the tensor map
+    (:func:`.boundary.attention_fibre`); a real one gives real V, A and then real K, Q."""
+    from .boundary import attention_fibre
+
+    fib = attention_fibre(arch, np.real(f), seed)
+    pick = np.flatnonzero(fib.real) if field == "real" else np.arange(len(fib.solutions))
+    inside = bool(len(pick))
+    witness = residual = None
+    if inside:
+        d, a, dout = arch.widths[0], arch.a[0], arch.widths[1]
+        Tm = fib.tensors[pick[0]]
+        Tm = Tm.real if field == "real" else Tm
+        U, sv, Wh = np.linalg.svd(Tm)
+        V = (U[:, 0] * sv[0]).reshape(dout, d)
+        A = Wh[0].reshape(d, d)
+        Ua, sa, Wa = np.linalg.svd(A)
+        K = np.zeros((a, d), dtype=A.dtype)
+        Q = np.zeros((a, d), dtype=A.dtype)
+        K[:d] = (Ua * np.sqrt(sa)).T
+        Q[:d] = np.sqrt(sa)[:, None] * Wa
+        blocks = {"Q1": Q, "K1": K, "V1": V}
+        theta = np.concatenate([blocks[name].reshape(-1) for name, _, _, _ in param.blocks])
+        val = np.asarray(param.coefficients(theta)) if not np.iscomplexobj(theta) else \
+            np.asarray(param.coefficient_function()(theta, param.constants_array(complex)))
+        residual = float(np.linalg.norm(val - f) / (1 + np.linalg.norm(f)))
+        witness = _plain(theta)
+    return MembershipResult(
+        spec=str(arch), invariant="contains", value=inside, certified=False, field=field, point=_plain(f),
+        witness=witness, residual=residual, solutions=len(fib.solutions), real_solutions=int(np.sum(fib.real)),
+        method="tensor form f = L(V (x) A), A = K^T Q: rank-one tensors in T0 + ker L (2 x 2 minors, total-degree "
+               "homotopy)",
+        notes=[f"in the span of L: {fib.in_span}; kernel of L of dimension {fib.kernel}; "
+               f"{len(fib.solutions)} rank-one preimages, {int(np.sum(fib.real))} real"])
 
 
 def _stride_one_lcn(arch, param, f, field) -> MembershipResult:
