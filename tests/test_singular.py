@@ -113,13 +113,29 @@ def test_membership_with_even_activation_tries_both_signs():
     assert not contains(spec, [1, 2, 3], "complex").value
 
 
+def test_membership_by_slices_for_other_families():
+    """pcnn: a point mu(theta) is found in M over C and over R (with a witness reproducing it); a
+    random point of V (dim V = 6 > dim M = 3) is not in M."""
+    import neuromanifold as nm
+
+    spec = 'pcnn(filters=[2,2], strides=[1,1], activation="x^2")'
+    param = nm.parse(spec).parametrization()
+    f = np.asarray(param.coefficients(param.random_params(np.random.default_rng(1))))
+    for field in ("complex", "real"):
+        r = contains(spec, f, field)
+        assert r.value and r.residual < 1e-8
+    real_witness = contains(spec, f, "real").witness
+    assert np.allclose(np.asarray(param.coefficients(np.array(real_witness))), f, atol=1e-8)
+    assert not contains(spec, np.random.default_rng(3).standard_normal(6), "complex").value
+    with pytest.raises(NeuromanifoldError, match="homotopy paths"):
+        contains('mlp(widths=[3,3,3,1], activation="x^3")', np.zeros(55), "complex")
+
+
 def test_membership_of_linear_networks_and_bad_input():
     assert contains(LIN, [1, 2, 3, 4, 2, 4, 6, 8, 0, 0, 0, 1], "real").value is True
     assert contains("linear(widths=[3,1,3])", [1, 0, 0, 0, 1, 0, 0, 0, 0], "real").value is False
     with pytest.raises(NeuromanifoldError, match="use one of complex, real"):
         contains(LIN, np.zeros(12), "rational")
-    with pytest.raises(NeuromanifoldError, match="membership is implemented"):
-        contains('pcnn(filters=[2,2], strides=[1,1], activation="x^2")', np.zeros(6), "real")
 
 
 def test_balancedness_drift_is_first_order_in_the_step():

@@ -9,6 +9,9 @@ real, theta?
   from grouping its roots.
 * one-layer ``attention`` with a >= d: the rank-one preimages of f under the tensor map f = L(V (x) A)
   (:mod:`.boundary`); a real one gives real witness parameters.
+* any other architecture (:func:`_by_slices`): the fibre equations on random affine parameter
+  slices of dimension dim M, over C (a generic slice meets every fibre) or over R (real slices;
+  a real witness proves membership, none found proves nothing).
 * ``mlp`` with one hidden layer, no bias and a monomial activation c x^k: f = sum_i A[:, i] c
   (w_i . x)^k.  Rescaling a neuron (w_i -> t w_i, A[:, i] -> t^-k A[:, i]) is gauge-fixed by
   A[0, i] = 1 (over R for odd k, t^k being onto R; for even k by A[0, i] = +-1, every sign
@@ -42,6 +45,8 @@ from ..homotopy.total_degree import solve
 from ..results import Result
 
 FIELDS = ("complex", "real")
+#: Largest total-degree homotopy (paths) tried for membership on parameter slices.
+MAX_SLICE_PATHS = 20_000
 
 
 @dataclass
@@ -86,13 +91,85 @@ def contains(arch, f, field: str = "complex", seed: int = 0, rtol: float = 1e-8)
           and param.powers[0] >= 2):
         out = _shallow_monomial(arch, param, f, field, seed, rtol)
     else:
-        raise NeuromanifoldError(
-            f"membership is implemented for linear networks (no bias), stride-one lcn, one-layer attention "
-            f"and one-hidden-layer mlp with a monomial activation and no bias, not for {arch}; e.g. contains('mlp(widths=[2,2,1], "
-            f"activation=\"x^3\")', [1, 0, -1, 0], field='real')")
+        out = _by_slices(arch, param, f, field, seed)
     out.seconds = time.perf_counter() - t0
     out.seed = seed
     return out
+
+
+def _by_slices(arch, param, f, field, seed, slices: int = 4) -> MembershipResult:
+    """Any other architecture: the fibre of f meets a generic affine slice theta = theta_c + S lambda
+    (lambda in C^k, k = dim M; the fibre has dimension >= N - k) in finitely many points, the
+    solutions of the values of f_theta at D points = those of f (k random combinations solved by a
+    total-degree homotopy, kept where all D hold).  Over R the slices are real and a real lambda is
+    a real witness; a real fibre can miss real slices, so "not found" over R is not a proof."""
+    from ..errors import TooLargeError
+    from .dimension import dimension as compute_dimension
+
+    k = int(compute_dimension(arch, seed=seed).value)
+    D = param.ambient_dimension
+    N = param.n_params
+    paths = param.theta_degree ** k
+    if paths > MAX_SLICE_PATHS:
+        raise TooLargeError(f"membership in {arch} by fibre equations needs up to {param.theta_degree}^{k} = "
+                            f"{paths:,} homotopy paths (> {MAX_SLICE_PATHS:,}); no special method is known for "
+                            f"this family", {"paths": paths})
+    rng = np.random.default_rng([seed, 179])
+    draws = [rng.integers(-4, 5, (len(param.basis), param.n_vars)).astype(float) for _ in range(32)]
+    X = min(draws, key=lambda Y: np.linalg.cond(param.basis.evaluate(Y)))
+    target = np.kron(np.eye(param.n_outputs), param.basis.evaluate(X)) @ np.asarray(f, complex)
+    cvals = param.constants_array()
+    total, failed, found = 0, 0, None
+    tries = slices if field == "real" else 1
+    for attempt in range(tries):
+        real_slice = field == "real"
+        theta_c = rng.standard_normal(N) + (0 if real_slice else 1j * rng.standard_normal(N))
+        S = (rng.standard_normal((N, k)) + (0 if real_slice else 1j * rng.standard_normal((N, k)))) / np.sqrt(k)
+        R = (rng.standard_normal((k, D)) + 1j * rng.standard_normal((k, D))) / np.sqrt(D)
+
+        def values(lam):
+            theta = jnp.asarray(theta_c, lam.dtype) + jnp.asarray(S, lam.dtype) @ lam
+            out = jax.vmap(param.f, in_axes=(None, 0, None))(theta, jnp.asarray(X, lam.dtype), cvals.astype(lam.dtype))
+            return out.T.reshape(-1)
+
+        def F(lam, p):
+            return jnp.asarray(R, lam.dtype) @ (values(lam) - p)
+
+        try:
+            res = solve(System(F, k, D, f"fibre of {arch} on a slice"), p=target, seed=seed + attempt)
+        except TooLargeError as exc:
+            raise NeuromanifoldError(f"membership in {arch} by fibre equations needs a total-degree homotopy that "
+                                     f"is too large ({exc}); no special method is known for this family") from exc
+        failed += int(res.failed)
+        sols = res.solutions
+        if len(sols):
+            vals = np.array([np.asarray(values(jnp.asarray(z))) for z in sols])
+            sols = sols[np.linalg.norm(vals - target, axis=1) <= 1e-6 * (1 + np.linalg.norm(target))]
+        total += len(sols)
+        if field == "real":
+            sols = sols[np.abs(sols.imag).max(axis=1) <= 1e-8 * (1 + np.abs(sols).max(axis=1))] if len(sols) else sols
+        if len(sols):
+            lam = sols[0].real if field == "real" else sols[0]
+            found = (theta_c + S @ lam)
+            break
+    inside = found is not None
+    residual = witness = None
+    if inside:
+        found = found.real if field == "real" else found
+        val = np.asarray(values(jnp.asarray(np.linalg.lstsq(S, found - theta_c, rcond=None)[0]
+                                            .astype(complex))))
+        residual = float(np.linalg.norm(val - target) / (1 + np.linalg.norm(target)))
+        witness = _plain(found)
+    notes = [f"{total} fibre points on {attempt + 1} {'real ' if field == 'real' else ''}random slice(s) of "
+             f"dimension {k}" + (f"; {failed} paths failed" if failed else "")]
+    if field == "real" and not inside:
+        notes.append("no real point on the real slices tried: the real fibre can miss them, so this is not a "
+                     "proof that f is outside M(R)")
+    return MembershipResult(
+        spec=str(arch), invariant="contains", value=inside, certified=False, field=field, point=_plain(f),
+        witness=witness, residual=residual, solutions=total,
+        method="fibre equations on random affine parameter slices of dimension dim M (total-degree homotopy)",
+        notes=notes)
 
 
 def _plain(v: np.ndarray) -> list:
