@@ -310,3 +310,25 @@ def test_attention_real_neuromanifold_and_its_boundary():
     f_edge = tm.L @ np.outer(a, d).reshape(-1)
     edge = on_boundary(spec, f_edge)
     assert edge.in_real_neuromanifold and edge.value and "multiple" in edge.reason
+
+
+def test_attention_singular_points():
+    """A generic image point of one-layer attention is smooth; the image of a point where the
+    projection L ramifies (the boundary point built above) and a point with a conjugate pair of
+    preimages (two branches) are singular."""
+    import neuromanifold as nm
+    from neuromanifold.invariants.boundary import attention_tensor_map
+
+    spec = "attention(d=2, a=2, t=2, dout=1)"
+    param = nm.parse(spec).parametrization()
+    f = np.asarray(param.coefficients(param.random_params(np.random.default_rng(4))))
+    smooth = is_singular(spec, f)
+    assert smooth.value is False and "smooth" in smooth.reason
+    tm = attention_tensor_map(nm.parse(spec))
+    k = np.linalg.svd(tm.L)[2][-1].reshape(2, 4)
+    u, sk, vk = np.linalg.svd(k)
+    a, b, c, d = sk[0] * u[:, 0], vk[0], sk[1] * u[:, 1], vk[1]
+    assert is_singular(spec, tm.L @ np.outer(a, d).reshape(-1)).value is True
+    pair = tm.L @ np.outer(c + 1j * a, b + 1j * d).real.reshape(-1)
+    res = is_singular(spec, pair)
+    assert res.value is True and "branches" in res.reason

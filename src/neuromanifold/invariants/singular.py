@@ -163,7 +163,12 @@ def is_singular(arch, f=None, *, theta=None, seed: int = 0, tol: float = 1e-8) -
         return SingularityResult(value=False, certified=False, reason="M is dense in V (filling): its "
                                  "closure V is smooth everywhere", method="dimension", codimension=0,
                                  seconds=time.perf_counter() - t0, **common)
-    eq = _defining_equations(arch, seed)
+    try:
+        eq = _defining_equations(arch, seed)
+    except NeuromanifoldError:
+        if arch.family == "attention" and arch.depth == 1:
+            return _attention_singular(arch, f, k, seed, t0, common)
+        raise
     G, _ = _values_and_jacobian(eq.terms, f)
     scale = 1.0 + np.abs(f).max() ** eq.degree_bound
     on = bool(np.all(np.abs(G) <= tol * scale * 10 ** eq.degree_bound))
@@ -186,6 +191,42 @@ def is_singular(arch, f=None, *, theta=None, seed: int = 0, tol: float = 1e-8) -
                              notes=["numerical rank of the Jacobian of exact integer equations; the "
                                     "verdict is exact where the equations generate the ideal of M"],
                              **common)
+
+
+def _attention_singular(arch, f, k: int, seed: int, t0: float, common: dict) -> SingularityResult:
+    """One-layer attention, M = L(Segre cone) (:mod:`.boundary`): f is a smooth point when it has
+    exactly one rank-one preimage P, a simple solution of the fibre equations, and L maps the
+    tangent space {x y^T + v z^T} of the cone at P = v y^T onto a space of dimension dim M;
+    several preimages (branches crossing) or a ramified one make f singular."""
+    from .boundary import attention_fibre, attention_tensor_map
+
+    fib = attention_fibre(arch, f, seed)
+    method = "rank-one preimages of f under the tensor map f = L(V (x) A) and the image of the cone's tangent space"
+    if not len(fib.solutions):
+        return SingularityResult(value=False, certified=False, on_variety=False, method=method,
+                                 reason="f has no rank-one preimage: it is not on M",
+                                 seconds=time.perf_counter() - t0, **common)
+    tm = attention_tensor_map(arch, seed)
+    ranks = []
+    for T in fib.tensors:
+        U, sv, Wh = np.linalg.svd(T)
+        v, y = U[:, 0] * sv[0], Wh[0]
+        m, n = T.shape
+        tangent = [np.outer(np.eye(m)[i], y).reshape(-1) for i in range(m)] + \
+                  [np.outer(v, np.eye(n)[j]).reshape(-1) for j in range(n)]
+        image = tm.L @ np.array(tangent).T
+        s_img = np.linalg.svd(image, compute_uv=False)
+        ranks.append(int(np.sum(s_img > 1e-8 * s_img[0])))
+    several = len(fib.solutions) > 1
+    ramified = not bool(np.all(fib.simple))
+    singular = several or ramified or min(ranks) < k
+    reason = (f"{len(fib.solutions)} rank-one preimages: branches of M cross at f" if several else
+              "its rank-one preimage is a multiple solution: L ramifies there" if ramified else
+              f"the tangent space has dimension {ranks[0]} < dim M = {k}" if singular else
+              f"one simple preimage and a tangent space of dimension {ranks[0]} = dim M: M is smooth at f")
+    return SingularityResult(value=bool(singular), certified=False, reason=reason, method=method,
+                             tangent_rank=int(min(ranks)), codimension=tm.L.shape[0] - k,
+                             seconds=time.perf_counter() - t0, **common)
 
 
 def _narrower(arch, layer: int, width: int):
