@@ -74,7 +74,7 @@ def _points_mod_p(param, count: int, p: int, rng: np.random.Generator) -> np.nda
         P = _veronese_mod_p(param, X, p)
         try:
             Pinv = pf.inverse_matrix(P, p)
-        except Exception:   # singular mod p: other points
+        except NeuromanifoldError:   # singular mod p: other points
             continue
         break
     else:
@@ -193,35 +193,34 @@ def implicit_equations(arch, degree_bound: int = 2, seed: int = 0, prime: int | 
     if len(exps) > MAX_MONOMIALS and not force:
         raise TooLargeError(f"degree <= {degree_bound} in {D} coordinates gives {len(exps):,} monomials "
                             f"(> {MAX_MONOMIALS:,}); lower the degree bound or pass force=True (--force)",
-                            {"monomials": int(len(exps))})
+                            {"monomials": len(exps)})
     rng = np.random.default_rng([seed, 131])
     samples = len(exps) + 20
     C = _points_mod_p(param, samples, p, rng)
     names = coordinate_names(param)
     by_degree, equations, terms = {}, [], []
-    lower_rows = np.zeros((0, D), dtype=np.int64)      # exponents of the equations found so far
-    lower_coeffs: list[np.ndarray] = []
+    lower_coeffs: list[np.ndarray] = []     # the equations found so far: coefficients and exponents
     kept_exps = []
     for d in range(1, degree_bound + 1):
-        ex = monomial_exponents(D, d) if cone else _exponents_up_to(D, list(range(0, d + 1)))
+        ex = monomial_exponents(D, d) if cone else _exponents_up_to(D, list(range(d + 1)))
         E = _monomials_mod_p(C, ex, p)
         K = _nullspace(E, p)
         # multiples of lower-degree equations by monomials, evaluated at the samples: their span
         # has dimension = the part of I_d they generate (its rank as functions on ex)
         mult = []
+        index = {tuple(r): i for i, r in enumerate(ex)}
         for e_low, a_low in zip(kept_exps, lower_coeffs):
             dl = int(e_low.sum(axis=1).max())
-            shifts = monomial_exponents(D, d - dl) if cone else _exponents_up_to(D, list(range(0, d - dl + 1)))
+            shifts = monomial_exponents(D, d - dl) if cone else _exponents_up_to(D, list(range(d - dl + 1)))
             for s in shifts:
                 vec = np.zeros(len(ex), dtype=np.int64)
-                index = {tuple(r): i for i, r in enumerate(ex)}
                 for a, e in zip(a_low, e_low):
                     if a:
                         vec[index[tuple(e + s)]] += int(a)
                 mult.append(vec)
         generated = _rank_mod_p(np.array(mult), p) if mult else 0
         new = len(K) - generated
-        by_degree[d] = {"vanishing": int(len(K)), "new": int(new), "monomials": int(len(ex))}
+        by_degree[d] = {"vanishing": len(K), "new": int(new), "monomials": len(ex)}
         if new > 0:
             # keep the echelon rows not in the span of the multiples
             chosen = []

@@ -119,7 +119,7 @@ def _by_slices(arch, param, f, field, seed, slices: int = 4) -> MembershipResult
     X = min(draws, key=lambda Y: np.linalg.cond(param.basis.evaluate(Y)))
     target = np.kron(np.eye(param.n_outputs), param.basis.evaluate(X)) @ np.asarray(f, complex)
     cvals = param.constants_array()
-    total, failed, found = 0, 0, None
+    total, failed, found, residual = 0, 0, None, None
     tries = slices if field == "real" else 1
     for attempt in range(tries):
         real_slice = field == "real"
@@ -150,16 +150,14 @@ def _by_slices(arch, param, f, field, seed, slices: int = 4) -> MembershipResult
             sols = sols[np.abs(sols.imag).max(axis=1) <= 1e-8 * (1 + np.abs(sols).max(axis=1))] if len(sols) else sols
         if len(sols):
             lam = sols[0].real if field == "real" else sols[0]
-            found = (theta_c + S @ lam)
+            found = theta_c + S @ lam
+            # the residual of the witness, on this slice's equations
+            val = np.asarray(values(jnp.asarray(lam, complex)))
+            residual = float(np.linalg.norm(val - target) / (1 + np.linalg.norm(target)))
             break
     inside = found is not None
-    residual = witness = None
-    if inside:
-        found = found.real if field == "real" else found
-        val = np.asarray(values(jnp.asarray(np.linalg.lstsq(S, found - theta_c, rcond=None)[0]
-                                            .astype(complex))))
-        residual = float(np.linalg.norm(val - target) / (1 + np.linalg.norm(target)))
-        witness = _plain(found)
+    witness = _plain(found.real if field == "real" else found) if inside else None
+    residual = residual if inside else None
     notes = [f"{total} fibre points on {attempt + 1} {'real ' if field == 'real' else ''}random slice(s) of "
              f"dimension {k}" + (f"; {failed} paths failed" if failed else "")]
     if field == "real" and not inside:

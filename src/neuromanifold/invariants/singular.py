@@ -32,7 +32,7 @@ from ..backends.jacobians import exact_jacobian
 from ..errors import NeuromanifoldError
 from ..results import Result
 from .dimension import dimension as compute_dimension
-from .implicit import MAX_MONOMIALS, implicit_equations
+from .implicit import implicit_equations
 
 MAX_DEGREE_BOUND = 6
 
