@@ -446,6 +446,125 @@ def train(
             ("final drift", "drift"), ("final Jacobian rank", "jacobian_rank")]))
 
 
+atlas_app = typer.Typer(help="The result atlas (SQLite): list, show and export stored results.",
+                        no_args_is_help=True)
+app.add_typer(atlas_app, name="atlas")
+AtlasPath = Annotated[str | None, typer.Option("--atlas", help="atlas file (default ~/.neuromanifold/atlas.sqlite "
+                                               "or NEUROMANIFOLD_ATLAS)")]
+
+
+@app.command()
+def sweep(
+    pattern: Annotated[str, typer.Argument(metavar="PATTERN", help="a spec with {a..b} ranges and {x,y} lists, e.g. "
+                                           "\"mlp(widths=[2,{2..6},1], activation='x^{2..4}')\"")],
+    invariants: str = typer.Option("dimension", "--invariants", help="comma-separated: dimension, degree, edd, "
+                                   "fiber"),
+    metric: str | None = typer.Option(None, "--metric", help="metric of edd (euclidean, bombieri-weyl, generic)"),
+    workers: int | None = typer.Option(None, "--workers", min=1, help="local worker processes (default: cores)"),
+    task_timeout: float | None = typer.Option(None, "--task-timeout", help="seconds before a task is stopped "
+                                              "and recorded as failed"),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786"),
+    recompute: bool = typer.Option(False, "--recompute", help="compute again what the atlas has"),
+    atlas: AtlasPath = None,
+    seed: Seed = 0,
+    as_json: AsJson = False,
+):
+    """Compute invariants over a grid of architectures, skipping what the atlas has."""
+    with _errors():
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        from .atlas.compute import invariant_name
+        from .atlas.sweep import expand, sweep as run
+        from .report.tables import sweep_table
+
+        names = [invariant_name(n) for n in invariants.split(",")]
+        options = {"metric": metric} if metric and "ed_degree" in names else None
+        total = len(expand(pattern)) * len(names)
+        kwargs = dict(options=options, seed=seed, atlas=atlas, workers=workers, task_timeout=task_timeout,
+                      scheduler=scheduler, recompute=recompute)
+        if as_json or not err.is_terminal:
+            result = run(pattern, names, **kwargs)
+        else:
+            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+            with Progress(*columns, console=err, transient=True) as bar:
+                job = bar.add_task("sweep", total=total)
+                result = run(pattern, names, progress=lambda task, answer: bar.advance(job), **kwargs)
+        if as_json:
+            _print_json([result.to_dict()])
+            return
+        out.print(sweep_table(result))
+
+
+@atlas_app.command("list")
+def atlas_list(
+    family: str | None = typer.Option(None, "--family", help="only this family (linear, mlp, ...)"),
+    invariant: str | None = typer.Option(None, "--invariant", help="only this invariant"),
+    atlas: AtlasPath = None,
+    as_json: AsJson = False,
+):
+    """Stored results, one line each."""
+    with _errors():
+        from .atlas.compute import invariant_name
+        from .atlas.store import Atlas
+        from .report.tables import atlas_table
+
+        with Atlas(atlas) as store:
+            rows = store.rows(family=family, invariant=invariant_name(invariant) if invariant else None)
+        if as_json:
+            _print_json([{k: v for k, v in r.to_dict().items() if k != "result"} for r in rows])
+            return
+        out.print(atlas_table(rows, store.path))
+
+
+@atlas_app.command("show")
+def atlas_show(
+    spec: Annotated[str, typer.Argument(metavar="SPEC", help=SPEC_HELP)],
+    invariant: str | None = typer.Option(None, "--invariant", help="only this invariant"),
+    atlas: AtlasPath = None,
+):
+    """Every stored result of one architecture, in full (JSON)."""
+    with _errors():
+        from . import parse
+        from .atlas.compute import invariant_name
+        from .atlas.store import Atlas
+
+        canonical = str(parse(spec))
+        with Atlas(atlas) as store:
+            rows = [r for r in store.rows(invariant=invariant_name(invariant) if invariant else None)
+                    if r.spec == canonical]
+        if not rows:
+            from .errors import NeuromanifoldError
+
+            raise NeuromanifoldError(f"the atlas has no result for {canonical}: compute one with `neuromanifold "
+                                     f"sweep \"{canonical}\"`")
+        _print_json([r.to_dict() for r in rows])
+
+
+@atlas_app.command("export")
+def atlas_export(
+    csv_path: str | None = typer.Option(None, "--csv", help="write the rows as CSV to this file"),
+    family: str | None = typer.Option(None, "--family"),
+    invariant: str | None = typer.Option(None, "--invariant"),
+    atlas: AtlasPath = None,
+    as_json: AsJson = False,
+):
+    """Export stored results as CSV (--csv FILE) or JSON (--json, to standard output)."""
+    with _errors():
+        from .atlas.compute import invariant_name
+        from .atlas.store import Atlas
+        from .errors import NeuromanifoldError
+
+        if not csv_path and not as_json:
+            raise NeuromanifoldError("give --csv FILE or --json")
+        inv = invariant_name(invariant) if invariant else None
+        with Atlas(atlas) as store:
+            if csv_path:
+                n = store.export_csv(csv_path, family=family, invariant=inv)
+                err.print(f"{n} rows written to {csv_path}")
+            if as_json:
+                _print_json([r.to_dict() for r in store.rows(family=family, invariant=inv)])
+
+
 def _parse_point(text: str):
     import ast
 

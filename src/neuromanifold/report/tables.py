@@ -173,3 +173,32 @@ def strata_table(r) -> Table:
         table.add_row(s.subnetwork, str(s.parameter_rank), str(s.dimension),
                       "undecided" if s.singular is None else ("yes" if s.singular else "no"))
     return table
+
+
+def sweep_table(r) -> Table:
+    """One row per (architecture, invariant) of a sweep."""
+    table = Table(title=Text(f"sweep {r.pattern}: {r.computed} computed, {r.cached} from the atlas, "
+                             f"{r.failed} failed, {r.seconds:.1f} s", style="bold"),
+                  box=box.ROUNDED, title_justify="left")
+    for col in ("architecture", "invariant", "value", "certified", "seconds", "note"):
+        table.add_column(col)
+    for row in r.rows:
+        ok = row["status"] == "ok"
+        table.add_row(row["spec"], row["invariant"], str(row.get("value")) if ok else "-",
+                      ("yes" if row.get("certified") else "no") if ok else "-",
+                      f"{row.get('seconds') or 0:.2f}", "atlas" if row.get("cached") else
+                      ("" if ok else Text(str(row.get("reason", "failed"))[:60], style="red")))
+    return table
+
+
+def atlas_table(rows, path: str) -> Table:
+    table = Table(title=Text(f"atlas {path}: {len(rows)} results", style="bold"), box=box.ROUNDED,
+                  title_justify="left")
+    for col in ("architecture", "invariant", "options", "seed", "value", "certified", "status", "date"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r.spec, r.invariant, str(r.options or ""), str(r.seed),
+                      "-" if r.status != "ok" else str(r.value), "-" if r.certified is None else
+                      ("yes" if r.certified else "no"), r.status if r.status == "ok" else
+                      Text(f"failed: {(r.reason or '')[:40]}", style="red"), r.date)
+    return table

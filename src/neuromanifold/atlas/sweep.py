@@ -1,0 +1,281 @@
+"""Sweeps over grids of architectures: brace patterns, a pool of worker processes or a Dask
+cluster, every result stored in the atlas as soon as it is done.
+
+Pattern syntax: ``{a..b}`` (integers a to b) and ``{x,y,z}`` (a list) anywhere in a spec string;
+several braces give their product, e.g. ``mlp(widths=[2,{2..6},1], activation='x^{2..4}')`` is
+15 architectures.  Tasks (architecture x invariant) already in the atlas are skipped; the others
+run in parallel, each in a worker that computes and stores its own row (one transaction), so a
+killed sweep loses at most the tasks in flight and a rerun finishes the grid.  A task that fails
+(a bad spec in the grid, a numerical failure, the time limit) is stored as failed with its reason
+and the sweep goes on; failed tasks are tried again by the next run.
+
+Local workers are fresh interpreters (``python -m neuromanifold.atlas.sweep``) fed tasks as JSON
+lines: no fork of a process with XLA threads, no re-import of the caller's script, and a task
+past its time limit is ended by killing its worker (a new one takes its place).  With a Dask
+scheduler address the same task function runs on the cluster's workers (they must see the atlas
+file).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+
+from ..architectures import parse
+from ..errors import NeuromanifoldError
+from .compute import compute, invariant_name
+from .store import Atlas
+
+_BRACE = re.compile(r"\{([^{}]*)\}")
+MAX_GRID = 10_000
+
+
+def expand(pattern: str) -> list[str]:
+    """Every spec string of a brace pattern (module docstring), in order."""
+    parts = _BRACE.split(pattern)
+    texts, choices = parts[0::2], []
+    for body in parts[1::2]:
+        m = re.fullmatch(r"\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*", body)
+        if m:
+            a, b = int(m.group(1)), int(m.group(2))
+            if b < a:
+                raise NeuromanifoldError(f"empty range {{{body}}} in the sweep pattern: write {{{b}..{a}}}")
+            choices.append([str(v) for v in range(a, b + 1)])
+        elif "," in body:
+            choices.append([v.strip() for v in body.split(",")])
+        else:
+            raise NeuromanifoldError(f"cannot read {{{body}}} in the sweep pattern: use a range {{2..6}} or a "
+                                     f"list {{2,4,8}}")
+    count = 1
+    for c in choices:
+        count *= len(c)
+    if count > MAX_GRID:
+        raise NeuromanifoldError(f"the pattern expands to {count:,} architectures (> {MAX_GRID:,}); narrow it")
+    out = []
+    for combo in itertools.product(*choices):
+        s = texts[0]
+        for value, text in zip(combo, texts[1:]):
+            s += value + text
+        out.append(s)
+    return out
+
+
+@dataclass
+class SweepResult:
+    pattern: str
+    invariants: list
+    rows: list = field(default_factory=list)      # dicts: spec, invariant, status, value, certified, seconds, cached
+    seconds: float = 0.0
+    computed: int = 0
+    cached: int = 0
+    failed: int = 0
+
+    def to_dict(self) -> dict:
+        return dict(vars(self))
+
+
+def _task_line(task: dict) -> str:
+    return json.dumps(task) + "\n"
+
+
+def run_task(task: dict) -> dict:
+    """Compute and store one task (in whatever process runs it); failures are stored too."""
+    t0 = time.perf_counter()
+    atlas = Atlas(task["atlas"])
+    try:
+        result, cached = compute(task["spec"], task["invariant"], task.get("options"), task.get("seed", 0),
+                                 atlas, task.get("recompute", False))
+        return {"id": task["id"], "status": "ok", "value": result.get("value"),
+                "certified": result.get("certified"), "seconds": result.get("seconds"), "cached": cached}
+    except Exception as exc:  # noqa: BLE001 - every failure is recorded with its reason
+        reason = f"{type(exc).__name__}: {exc}"
+        atlas.put_failure(task["spec"], task["invariant"], task.get("options"), task.get("seed", 0), reason,
+                          time.perf_counter() - t0)
+        return {"id": task["id"], "status": "failed", "reason": reason, "seconds": time.perf_counter() - t0}
+    finally:
+        atlas.close()
+
+
+class _Worker:
+    """A worker interpreter reading task lines on stdin and answering result lines on stdout."""
+
+    def __init__(self, answers: list, lock: threading.Condition):
+        self.proc = subprocess.Popen([sys.executable, "-m", "neuromanifold.atlas.sweep"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1)
+        self.task = None
+        self.started = 0.0
+        self._answers, self._lock = answers, lock
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            if line.startswith("{"):
+                with self._lock:
+                    self._answers.append((self, json.loads(line)))
+                    self._lock.notify_all()
+        with self._lock:
+            self._answers.append((self, None))          # the worker is gone
+            self._lock.notify_all()
+
+    def give(self, task: dict):
+        self.task, self.started = task, time.perf_counter()
+        self.proc.stdin.write(_task_line(task))
+        self.proc.stdin.flush()
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+
+def _run_local(tasks: list[dict], workers: int, timeout: float | None, on_done) -> None:
+    answers: list = []
+    lock = threading.Condition()
+    pool = [_Worker(answers, lock) for _ in range(max(1, min(workers, len(tasks))))]
+    queue = list(tasks)
+    busy = 0
+    try:
+        for w in pool:
+            if queue:
+                w.give(queue.pop(0))
+                busy += 1
+        while busy:
+            with lock:
+                lock.wait(timeout=0.2)
+                got, answers[:] = list(answers), []
+            for w, answer in got:
+                if w.task is None:
+                    continue
+                task = w.task
+                w.task = None
+                busy -= 1
+                if answer is None:            # the worker died mid-task
+                    answer = {"id": task["id"], "status": "failed", "reason": "the worker process died",
+                              "seconds": time.perf_counter() - w.started}
+                    Atlas(task["atlas"]).put_failure(task["spec"], task["invariant"], task.get("options"),
+                                                     task.get("seed", 0), answer["reason"], answer["seconds"])
+                    pool[pool.index(w)] = w = _Worker(answers, lock)
+                on_done(task, answer)
+                if queue:
+                    w.give(queue.pop(0))
+                    busy += 1
+            if timeout:
+                now = time.perf_counter()
+                for i, w in enumerate(pool):
+                    if w.task is not None and now - w.started > timeout:
+                        task, w.task = w.task, None
+                        w.kill()
+                        busy -= 1
+                        reason = f"time limit: still running after {timeout:g} s (--task-timeout)"
+                        Atlas(task["atlas"]).put_failure(task["spec"], task["invariant"], task.get("options"),
+                                                         task.get("seed", 0), reason, now - w.started)
+                        on_done(task, {"id": task["id"], "status": "failed", "reason": reason,
+                                       "seconds": now - w.started})
+                        pool[i] = w = _Worker(answers, lock)
+                        if queue:
+                            w.give(queue.pop(0))
+                            busy += 1
+    finally:
+        for w in pool:
+            try:
+                w.proc.stdin.close()
+            except OSError:
+                pass
+            w.kill()
+
+
+def _run_dask(tasks: list[dict], scheduler: str, timeout: float | None, on_done) -> None:
+    try:
+        from distributed import Client, as_completed
+    except ImportError as exc:  # pragma: no cover - distributed is a dependency
+        raise NeuromanifoldError("Dask distributed is not installed: pip install distributed") from exc
+    try:
+        client = Client(scheduler, timeout=30)
+    except (OSError, TimeoutError) as exc:
+        raise NeuromanifoldError(f"cannot reach the Dask scheduler {scheduler!r}: {exc}; start one with "
+                                 f"`dask scheduler` or drop --scheduler to run locally") from exc
+    try:
+        futures = {client.submit(run_task, t, pure=False): t for t in tasks}
+        for fut in as_completed(futures):
+            task = futures[fut]
+            try:
+                answer = fut.result()
+            except Exception as exc:  # noqa: BLE001
+                answer = {"id": task["id"], "status": "failed", "reason": f"{type(exc).__name__}: {exc}"}
+            on_done(task, answer)
+    finally:
+        client.close()
+
+
+def sweep(pattern: str, invariants, options: dict | None = None, seed: int = 0, *, atlas: str | None = None,
+          workers: int | None = None, task_timeout: float | None = None, scheduler: str | None = None,
+          recompute: bool = False, progress=None) -> SweepResult:
+    """Expand ``pattern``, skip what the atlas has, compute the rest in parallel (module docstring)."""
+    t0 = time.perf_counter()
+    names = [invariant_name(n) for n in (invariants.split(",") if isinstance(invariants, str) else invariants)]
+    store = Atlas(atlas)
+    path = store.path
+    specs = expand(pattern)
+    rows, tasks = [], []
+    for text in specs:
+        try:
+            canonical = str(parse(text))
+        except NeuromanifoldError as exc:
+            for name in names:
+                store.put_failure(text, name, options, seed, f"bad spec: {exc}")
+                rows.append({"spec": text, "invariant": name, "status": "failed", "reason": f"bad spec: {exc}",
+                             "cached": False})
+            continue
+        for name in names:
+            row = None if recompute else store.get(canonical, name, options, seed)
+            if row is not None and row.status == "ok":
+                rows.append({"spec": canonical, "invariant": name, "status": "ok", "value": row.value,
+                             "certified": row.certified, "seconds": row.seconds, "cached": True})
+            else:
+                tasks.append({"id": len(tasks), "spec": canonical, "invariant": name, "options": options or {},
+                              "seed": seed, "atlas": path, "recompute": recompute})
+    store.close()
+    done = {}
+
+    def on_done(task, answer):
+        done[task["id"]] = (task, answer)
+        if progress is not None:
+            progress(task, answer)
+
+    if tasks:
+        if scheduler:
+            _run_dask(tasks, scheduler, task_timeout, on_done)
+        else:
+            _run_local(tasks, workers or os.cpu_count() or 1, task_timeout, on_done)
+    for i in sorted(done):
+        task, answer = done[i]
+        rows.append({"spec": task["spec"], "invariant": task["invariant"], **answer, "cached": False})
+    order = {s: i for i, s in enumerate(specs)}
+    rows.sort(key=lambda r: (order.get(r["spec"], len(order)), names.index(r["invariant"])))
+    return SweepResult(pattern, names, rows, time.perf_counter() - t0,
+                       computed=sum(1 for r in rows if not r["cached"] and r["status"] == "ok"),
+                       cached=sum(1 for r in rows if r["cached"]),
+                       failed=sum(1 for r in rows if r["status"] == "failed"))
+
+
+def _serve() -> None:
+    """Worker loop: one JSON task per stdin line, one JSON answer per stdout line."""
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        answer = run_task(json.loads(line))
+        sys.stdout.write(json.dumps(answer) + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    _serve()

@@ -1,0 +1,147 @@
+"""The result atlas and sweeps (issue 6): storage, resume after a kill, failures, Dask."""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+from typer.testing import CliRunner
+
+from neuromanifold.atlas import Atlas, expand, sweep
+from neuromanifold.cli import app
+from neuromanifold.errors import NeuromanifoldError
+
+GRID40 = "linear(widths=[{2..5},{1..5},{2,3}])"          # 4 x 5 x 2 = 40 architectures
+
+
+def test_brace_patterns_expand_to_the_grid():
+    specs = expand("mlp(widths=[2,{2..6},1], activation='x^{2..4}')")
+    assert len(specs) == 15 and specs[0] == "mlp(widths=[2,2,1], activation='x^2')"
+    assert specs[-1] == "mlp(widths=[2,6,1], activation='x^4')"
+    assert expand("linear(widths=[{2,4},3])") == ["linear(widths=[2,3])", "linear(widths=[4,3])"]
+    with pytest.raises(NeuromanifoldError, match="empty range"):
+        expand("linear(widths=[{5..2},3])")
+    with pytest.raises(NeuromanifoldError, match="range {2..6} or a list"):
+        expand("linear(widths=[{x},3])")
+
+
+def test_store_round_trip_and_failures(tmp_path):
+    from neuromanifold import dimension
+
+    with Atlas(str(tmp_path / "a.sqlite")) as store:
+        res = dimension("linear(widths=[4,2,3])")
+        store.put(res)
+        row = store.get("linear(widths=[4,2,3])", "dimension")
+        assert row.value == 10 and row.certified and row.result["upper"] == 10 and row.family == "linear"
+        store.put_failure("mlp(widths=[2,0,1])", "dimension", None, 0, "bad spec")
+        assert [r.status for r in store.rows()] == ["ok", "failed"]
+        assert store.rows(status="failed")[0].reason == "bad spec"
+
+
+def test_sweep_of_40_architectures_then_instantly_from_the_atlas(tmp_path):
+    """dim of linear(widths=[d0, r, d2]) = r (d0 + d2 - r) for r <= min(d0, d2), else d0 d2."""
+    path = str(tmp_path / "a.sqlite")
+    ticks = []
+    first = sweep(GRID40, "dimension", atlas=path, workers=2, progress=lambda t, a: ticks.append(a))
+    assert len(first.rows) == 40 and first.computed == 40 and first.failed == 0 and len(ticks) == 40
+    for row in first.rows:
+        d0, r, d2 = json.loads(row["spec"].split("=")[1].rstrip(")"))
+        rr = min(r, d0, d2)
+        assert row["value"] == rr * (d0 + d2 - rr) and row["certified"]
+    t0 = time.perf_counter()
+    again = sweep(GRID40, "dimension", atlas=path)
+    assert again.cached == 40 and again.computed == 0 and time.perf_counter() - t0 < 2.0
+    assert [r["value"] for r in again.rows] == [r["value"] for r in first.rows]
+
+
+def test_failures_are_recorded_and_the_sweep_goes_on(tmp_path):
+    path = str(tmp_path / "a.sqlite")
+    r = sweep("linear(widths=[3,{0,1},3])", "dimension", atlas=path, workers=1)
+    bad = [x for x in r.rows if x["status"] == "failed"]
+    assert len(bad) == 1 and "bad spec" in bad[0]["reason"] and r.computed == 1
+    slow = sweep("linear(widths=[4,2,{3,4}])", "degree", atlas=path, workers=1, task_timeout=0.5)
+    assert slow.failed == 2 and all("time limit" in x["reason"] for x in slow.rows)
+    with Atlas(path) as store:
+        assert {x.reason.split(":")[0] for x in store.rows(status="failed")} >= {"time limit"}
+
+
+def _rows(path):
+    with Atlas(path) as store:
+        return {(r.spec, r.invariant): (r.value, r.date, r.status) for r in store.rows()}
+
+
+def test_killed_sweep_resumes_with_nothing_lost_or_computed_twice(tmp_path):
+    """Kill the CLI sweep mid-run (SIGKILL: no clean-up), run it again, compare with an
+    uninterrupted run: the same results, and the rows stored before the kill are not recomputed."""
+    grid = "linear(widths=[{3,4},{1,2},{3,4}])"
+    killed, clean = str(tmp_path / "killed.sqlite"), str(tmp_path / "clean.sqlite")
+    cmd = [sys.executable, "-m", "neuromanifold.cli", "sweep", grid, "--invariants", "degree,dimension",
+           "--workers", "1", "--json"]
+    proc = subprocess.Popen(cmd + ["--atlas", killed], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.time() + 240
+    while time.time() < deadline:
+        time.sleep(0.5)
+        if os.path.exists(killed) and len(_rows(killed)) >= 3:
+            break
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    before = _rows(killed)
+    assert 3 <= len(before) < 16, "the sweep should have been killed mid-run"
+    con = sqlite3.connect(killed)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    con.close()
+    rerun = sweep(grid, "degree,dimension", atlas=killed, workers=2)
+    assert rerun.cached == len(before) and rerun.computed == 16 - len(before)
+    after = _rows(killed)
+    assert all(after[k] == v for k, v in before.items())            # same date: not computed twice
+    sweep(grid, "degree,dimension", atlas=clean, workers=2)
+    reference = _rows(clean)
+    assert {k: v[0] for k, v in after.items()} == {k: v[0] for k, v in reference.items()}
+    assert len(after) == 16
+
+
+def test_concurrent_writers_do_not_corrupt_the_file(tmp_path):
+    path = str(tmp_path / "a.sqlite")
+    code = ("import sys; from neuromanifold.atlas import Atlas\n"
+            "a = Atlas(sys.argv[1])\n"
+            "for i in range(40): a.put_failure(f'linear(widths=[{i},' + sys.argv[2] + '])', 'dimension', None, 0, 'x')\n")
+    procs = [subprocess.Popen([sys.executable, "-c", code, path, str(w)]) for w in (1, 2)]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    with Atlas(path) as store:
+        assert len(store.rows()) == 80
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_sweep_on_a_dask_local_cluster(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    path = str(tmp_path / "a.sqlite")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        r = sweep("linear(widths=[{2,3},1,{2,3}])", "dimension", atlas=path, scheduler=cluster.scheduler_address)
+    assert r.computed == 4 and [x["value"] for x in r.rows] == [3, 4, 4, 5]
+    with Atlas(path) as store:
+        assert len(store.rows(status="ok")) == 4
+    with pytest.raises(NeuromanifoldError, match="cannot reach the Dask scheduler"):
+        sweep("linear(widths=[5,1,5])", "dimension", atlas=path, scheduler="tcp://127.0.0.1:9")
+
+
+def test_cli_sweep_and_atlas_commands(tmp_path):
+    path = str(tmp_path / "a.sqlite")
+    runner = CliRunner()
+    r = runner.invoke(app, ["sweep", "linear(widths=[{2,3},1,2])", "--atlas", path, "--json", "--workers", "1"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["computed"] == 2
+    r = runner.invoke(app, ["atlas", "list", "--atlas", path, "--json", "--family", "linear"])
+    assert r.exit_code == 0 and len(json.loads(r.output)) == 2
+    r = runner.invoke(app, ["atlas", "show", "linear(widths=[3,1,2])", "--atlas", path])
+    assert r.exit_code == 0 and json.loads(r.output)["value"] == 4
+    r = runner.invoke(app, ["atlas", "export", "--csv", str(tmp_path / "x.csv"), "--atlas", path])
+    assert r.exit_code == 0 and (tmp_path / "x.csv").read_text().count("\n") == 3
+    bad = runner.invoke(app, ["sweep", "linear(widths=[2,2])", "--invariants", "volume", "--atlas", path])
+    assert bad.exit_code == 2 and "unknown invariant" in bad.output
