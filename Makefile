@@ -20,12 +20,13 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
 
-## the main job on the default examples
+REPORT := "linear(widths=[2,1,2])"
+
+## the main job: a report on a default architecture into out/ (its path is printed last)
 run: $(VENV)/.installed
 	$(BIN)/neuromanifold info $(SPECS)
 	$(BIN)/neuromanifold dim $(SPECS)
-	$(BIN)/neuromanifold degree $(SPECS) --msolve
-	$(BIN)/neuromanifold fiber $(SPECS)
+	$(BIN)/neuromanifold report $(REPORT) -o out
 
 ## the whole test suite, slow tests included
 test: $(VENV)/.installed-test

@@ -31,6 +31,9 @@ SPEC_HELP = 'architecture spec, e.g. "mlp(widths=[2,2,1], activation=\\"x^3\\")"
 Specs = Annotated[list[str], typer.Argument(metavar="SPEC...", help=SPEC_HELP)]
 Seed = Annotated[int, typer.Option("--seed", help="random seed (part of every result)")]
 AsJson = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
+AtlasPath = Annotated[str | None, typer.Option("--atlas", help="atlas file (default ~/.neuromanifold/atlas.sqlite "
+                                               "or NEUROMANIFOLD_ATLAS)")]
+Recompute = Annotated[bool, typer.Option("--recompute", help="compute again even if the atlas has the result")]
 
 
 def _fail(message: str, hint: str | None = None, code: int = 2):
@@ -109,6 +112,8 @@ def dim(
     specs: Specs,
     seed: Seed = 0,
     as_json: AsJson = False,
+    atlas: AtlasPath = None,
+    recompute: Recompute = False,
     force: bool = typer.Option(False, "--force", help="run even when the size estimate says it will not finish"),
     numerical: bool | None = typer.Option(
         None, "--numerical/--no-numerical",
@@ -120,14 +125,17 @@ def dim(
     """Dimension of the neuromanifold: exact lower and upper bounds, certified when they meet."""
     with _errors():
         from . import dimension
+        from .atlas.compute import through_atlas
         from .report.tables import dimension_table
 
         results = []
         for spec in specs:
             with _status(not as_json) as progress:
-                results.append(dimension(spec, seed=seed, prime=prime, points=points,
-                                         numerical="auto" if numerical is None else numerical,
-                                         force=force, progress=progress))
+                results.append(through_atlas(
+                    "dimension", spec, {"prime": prime, "points": points, "numerical": numerical}, seed,
+                    lambda: dimension(spec, seed=seed, prime=prime, points=points,
+                                      numerical="auto" if numerical is None else numerical,
+                                      force=force, progress=progress), atlas=atlas, recompute=recompute))
         _emit(results, as_json, dimension_table)
 
 
@@ -136,11 +144,14 @@ def degree(
     specs: Specs,
     seed: Seed = 0,
     as_json: AsJson = False,
+    atlas: AtlasPath = None,
+    recompute: Recompute = False,
     force: bool = typer.Option(False, "--force", help="run even when the system looks too large"),
     msolve: bool = typer.Option(False, "--msolve", help="also count by exact Groebner bases (msolve)"),
 ):
     """Degree of the neuromanifold: pseudo-witness set by monodromy, trace test, certified count."""
     with _errors():
+        from .atlas.compute import through_atlas
         from .invariants.degree import degree as compute
         from .report.tables import result_table
 
@@ -148,7 +159,10 @@ def degree(
         for spec in specs:
             with _status(not as_json) as progress:
                 tick = (lambda loop, n: progress(f"monodromy loop {loop}: {n} points")) if progress else None
-                results.append(compute(spec, seed=seed, force=force, msolve=msolve, progress=tick))
+                results.append(through_atlas(
+                    "degree", spec, {"msolve": msolve}, seed,
+                    lambda: compute(spec, seed=seed, force=force, msolve=msolve, progress=tick),
+                    atlas=atlas, recompute=recompute))
         _emit(results, as_json, lambda r: result_table(r, [
                 ("dimension", "dimension"), ("ambient dim V", "ambient_dimension"),
                 ("certified count", "certified_count"), ("trace test", "trace_test"),
@@ -163,10 +177,13 @@ def edd(
                                help="euclidean, bombieri-weyl or generic (a random positive definite form)"),
     seed: Seed = 0,
     as_json: AsJson = False,
+    atlas: AtlasPath = None,
+    recompute: Recompute = False,
     force: bool = typer.Option(False, "--force", help="run even when the system looks too large"),
 ):
     """ED degree: complex critical points of the distance to a generic point, for a metric on V."""
     with _errors():
+        from .atlas.compute import through_atlas
         from .invariants.ed_degree import ed_degree
         from .report.tables import result_table
 
@@ -175,7 +192,10 @@ def edd(
             with _status(not as_json) as progress:
                 tick = (lambda loop, n: progress(f"monodromy loop {loop}: {n} critical points")) \
                     if progress else None
-                results.append(ed_degree(spec, metric, seed=seed, force=force, progress=tick))
+                results.append(through_atlas(
+                    "ed_degree", spec, {"metric": metric}, seed,
+                    lambda: ed_degree(spec, metric, seed=seed, force=force, progress=tick),
+                    atlas=atlas, recompute=recompute))
         _emit(results, as_json, lambda r: result_table(r, [
                 ("metric", "metric"), ("dimension", "dimension"), ("ambient dim V", "ambient_dimension"),
                 ("certified count", "certified_count"), ("paths", "paths"),
@@ -272,10 +292,13 @@ def fiber(
                                           'the matrix row-major); default mu at random weights'),
     seed: Seed = 0,
     as_json: AsJson = False,
+    atlas: AtlasPath = None,
+    recompute: Recompute = False,
     force: bool = typer.Option(False, "--force", help="run even when the system looks too large"),
 ):
     """Generic fibre: dimension, known symmetries, number of symmetry orbits, real components."""
     with _errors():
+        from .atlas.compute import through_atlas
         from .invariants.fiber import fiber as compute
         from .report.tables import result_table
 
@@ -283,7 +306,9 @@ def fiber(
         results = []
         for spec in specs:
             with _status(not as_json):
-                results.append(compute(spec, seed=seed, point=vector, force=force))
+                results.append(through_atlas(
+                    "fiber", spec, {"point": vector}, seed,
+                    lambda: compute(spec, seed=seed, point=vector, force=force), atlas=atlas, recompute=recompute))
         _emit(results, as_json, lambda r: result_table(r, [
                 ("fibre dimension", "fiber_dimension"), ("symmetry dimension", "symmetry_dimension"),
                 ("orbit dimension", "orbit_dimension"), ("components", "components"),
@@ -449,8 +474,6 @@ def train(
 atlas_app = typer.Typer(help="The result atlas (SQLite): list, show and export stored results.",
                         no_args_is_help=True)
 app.add_typer(atlas_app, name="atlas")
-AtlasPath = Annotated[str | None, typer.Option("--atlas", help="atlas file (default ~/.neuromanifold/atlas.sqlite "
-                                               "or NEUROMANIFOLD_ATLAS)")]
 
 
 @app.command()
@@ -464,7 +487,7 @@ def sweep(
     task_timeout: float | None = typer.Option(None, "--task-timeout", help="seconds before a task is stopped "
                                               "and recorded as failed"),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786"),
-    recompute: bool = typer.Option(False, "--recompute", help="compute again what the atlas has"),
+    recompute: Recompute = False,
     atlas: AtlasPath = None,
     seed: Seed = 0,
     as_json: AsJson = False,
@@ -563,6 +586,35 @@ def atlas_export(
                 err.print(f"{n} rows written to {csv_path}")
             if as_json:
                 _print_json([r.to_dict() for r in store.rows(family=family, invariant=inv)])
+
+
+@app.command()
+def report(
+    spec: Annotated[str | None, typer.Argument(metavar="SPEC", help=SPEC_HELP)] = None,
+    out_dir: str = typer.Option("out", "-o", "--out", help="folder for index.html and the figures"),
+    sweep_pattern: str | None = typer.Option(None, "--sweep", help="a sweep pattern instead of one spec: "
+                                             "invariants drawn against the swept value"),
+    invariants: str = typer.Option("dimension,degree", "--invariants", help="with --sweep: which invariants"),
+    census_samples: int = typer.Option(0, "--census", min=0, help="also run a census of this many instances "
+                                       "and draw its heat map"),
+    timeout: float = typer.Option(60.0, "--task-timeout", help="seconds each invariant may take"),
+    atlas: AtlasPath = None,
+    seed: Seed = 0,
+):
+    """An HTML report with figures: one architecture's invariants and what they mean, or a sweep."""
+    with _errors():
+        from .errors import NeuromanifoldError
+        from .report.html import report as one, sweep_report
+
+        if (spec is None) == (sweep_pattern is None):
+            raise NeuromanifoldError("give one SPEC or --sweep PATTERN, e.g. neuromanifold report "
+                                     "\"linear(widths=[2,1,2])\" -o out")
+        with _status(True):
+            if sweep_pattern is not None:
+                path = sweep_report(sweep_pattern, invariants, out_dir, seed=seed, atlas=atlas, timeout=timeout)
+            else:
+                path = one(spec, out_dir, seed=seed, timeout=timeout, census=census_samples, atlas=atlas)
+        out.print(os.path.abspath(path))
 
 
 def _parse_point(text: str):

@@ -9,6 +9,7 @@ part of the key.
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 
 from ..architectures import parse
 from ..errors import NeuromanifoldError
@@ -64,3 +65,33 @@ def compute(spec: str, invariant: str, options: dict | None = None, seed: int = 
     d = result.to_dict()
     d.setdefault("seconds", time.perf_counter() - t0)
     return d, False
+
+
+class StoredResult(SimpleNamespace):
+    """A result read back from the atlas: the stored fields as attributes."""
+
+    def to_dict(self) -> dict:
+        return dict(vars(self))
+
+    def to_json(self, indent: int | None = 2) -> str:
+        import json
+
+        return json.dumps(self.to_dict(), indent=indent)
+
+
+def through_atlas(invariant: str, spec: str, options: dict | None, seed: int, run, *, atlas: str | None = None,
+                  recompute: bool = False):
+    """The stored result of (spec, invariant, options, seed) if the atlas has it (unless
+    ``recompute``), else ``run()``, stored before it is returned."""
+    name = invariant_name(invariant)
+    canonical = str(parse(spec))
+    with Atlas(atlas) as store:
+        row = None if recompute else store.get(canonical, name, options, seed)
+        if row is not None and row.status == "ok":
+            d = dict(row.result)
+            d["notes"] = list(d.get("notes") or []) + [f"from the atlas {store.path} (computed {row.date}); "
+                                                       f"--recompute computes it again"]
+            return StoredResult(**d)
+        result = run()
+        store.put(result, options)
+        return result

@@ -1,0 +1,345 @@
+"""Reports: one architecture, or a sweep, as a self-contained HTML page with PNG figures.
+
+``report(spec, out_dir)`` computes the invariants that finish within a time limit each (through
+the atlas and the sweep's worker processes, so stored results are reused and a slow invariant is
+stopped, not waited for), and writes ``index.html`` with
+
+* the summary table: value, certificate, bounds, method and time of each invariant;
+* the dictionary reading of each number: what it says about expressivity (dimension, filling,
+  defect), identifiability (generic fibre), optimisation (ED degree: complex critical points of
+  the squared loss for generic data) and complexity (degree);
+* the covering-number bound of arXiv 2501.18915, log N_eps = O(dim M log(deg M / eps)), at a few eps
+  (up to the constant the theorem leaves open), as a sample-complexity scale;
+* a picture of a plane slice of M where M is a hypersurface of its linear span with a low-degree
+  equation (e.g. the rank-one 2 x 2 matrices, det = 0): the curve g = 0 on a random plane through
+  a point of M, its singular points (where the gradient of g restricted to the plane vanishes on
+  the curve) marked;
+* the census heat map, when ``census`` samples are asked for.
+
+``sweep_report(pattern, invariants, out_dir)`` draws each invariant against the swept variable
+(the first brace of the pattern), with the expected dimension min(N - dim of the known symmetry
+group, dim V) for ``dimension``.  Figures are PNG files beside the page, referenced by relative
+paths; the page loads nothing from the network.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+import time
+
+import numpy as np
+
+from ..architectures import parse
+from ..errors import NeuromanifoldError
+
+INVARIANTS = ("dimension", "fiber", "degree", "ed_degree")
+READING = {
+    "dimension": "Expressivity: the functions the network can express form a {value}-dimensional family inside "
+                 "the {ambient}-dimensional space V{filling}. A generic data set with more than {value} "
+                 "independent constraints cannot be fitted exactly.",
+    "fiber": "Identifiability: a generic function is expressed by a {fdim}-dimensional family of parameters "
+             "(the generic fibre), made of {value} orbit(s) of the known symmetry group (of dimension "
+             "{symmetry}); one orbit means the network is identifiable up to its symmetries.",
+    "degree": "Complexity: a generic affine subspace of complementary dimension meets the closure of M in {value} "
+              "points; this bounds, e.g., the number of networks interpolating generic data at dim M points.",
+    "ed_degree": "Optimisation: for generic data the squared-error loss has {value} complex critical points on the "
+                 "smooth part of M (Euclidean metric on coefficients); the real ones are the candidate local "
+                 "minima and saddles of training in function space.",
+}
+
+
+def _esc(v) -> str:
+    return html.escape(str(v))
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return str(v)
+
+
+def _compute(spec: str, timeout: float, seed: int, atlas: str | None) -> dict:
+    from ..atlas.sweep import sweep
+
+    r = sweep(spec, list(INVARIANTS), seed=seed, atlas=atlas, workers=2, task_timeout=timeout)
+    out = {}
+    from ..atlas.store import Atlas
+
+    with Atlas(atlas) as store:
+        for row in r.rows:
+            stored = store.get(row["spec"], row["invariant"], {}, seed)
+            out[row["invariant"]] = stored.result if stored is not None and stored.status == "ok" else \
+                {"status": "failed", "reason": row.get("reason") or (stored.reason if stored else "failed")}
+    return out
+
+
+def covering_bound(dim: int, deg: int, eps_values=(0.1, 0.01, 0.001)) -> list[dict]:
+    """dim * log(deg / eps): the order of log N_eps (arXiv 2501.18915), constant omitted."""
+    return [{"eps": e, "log_covering": dim * math.log(max(deg, 1) / e)} for e in eps_values]
+
+
+def _slice_figure(arch, path: str, seed: int) -> str | None:
+    """Plane slice of M when M is a hypersurface of its linear span with an equation of degree
+    <= 4; returns a caption, or None when no such picture can be drawn."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..invariants.implicit import implicit_equations
+    from ..invariants.dimension import dimension
+
+    param = arch.parametrization()
+    k = int(dimension(arch, seed=seed).value)
+    D = param.ambient_dimension
+    if k >= D or D > 40:
+        return None
+    eqs = None
+    for b in range(1, 5):
+        try:
+            r = implicit_equations(arch, b, seed=seed)
+        except NeuromanifoldError:
+            break
+        linear = [t for t in r.polynomials() if max(sum(e) for e in t) == 1]
+        higher = [t for t in r.polynomials() if max(sum(e) for e in t) > 1]
+        if higher and D - len(linear) - k == 1:
+            eqs = (linear, higher[0], b)
+            break
+    if eqs is None:
+        return None
+    linear, g, b = eqs
+    rng = np.random.default_rng([seed, 181])
+    # a plane in the span of M through a random point of M
+    if linear:
+        A = np.zeros((len(linear), D))
+        for i, t in enumerate(linear):
+            for e, a in t.items():
+                A[i, int(np.argmax(e))] = a
+        basis = np.linalg.svd(A)[2][len(linear):].T
+    else:
+        basis = np.eye(D)
+    p0 = np.asarray(param.coefficients(param.random_params(rng)), float)
+    cone = param.homogeneous and 0 not in param.x_degrees
+    if cone:
+        # a cone: the plane through its apex 0 and the point p0, so the apex (a singular point of
+        # every non-linear cone) is in the picture, at (0, 0), and p0 at (1, 0)
+        other = basis @ rng.standard_normal(basis.shape[1])
+        other -= other @ p0 / (p0 @ p0) * p0
+        dirs = np.column_stack([p0, other / np.linalg.norm(other) * np.linalg.norm(p0)])
+        origin = np.zeros(D)
+        scale = 1.6
+    else:
+        dirs = np.linalg.qr(basis @ rng.standard_normal((basis.shape[1], 2)))[0]
+        origin = p0
+        scale = 1.5 * (1 + np.linalg.norm(p0))
+    s = np.linspace(-scale, scale, 401)
+    S, T = np.meshgrid(s, s)
+    P = origin[None, None, :] + S[..., None] * dirs[:, 0] + T[..., None] * dirs[:, 1]
+    G = sum(a * np.prod(P ** np.array(e), axis=-1) for e, a in g.items())
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.contour(S, T, G, levels=[0.0], colors="k", linewidths=1.5)
+    gs, gt = np.gradient(G, s, s)
+    mag = np.hypot(gs, gt)
+    # singular points of the slice curve: one grid point (least gradient) per connected region where
+    # both g and its gradient are small; each checked by the Jacobian criterion on M's equations
+    from scipy import ndimage
+
+    from ..invariants.singular import is_singular
+
+    near = (np.abs(G) < 0.01 * np.abs(G).max()) & (mag < 0.01 * mag.max())
+    labels, count = ndimage.label(near)
+    marks = []
+    for lab in range(1, count + 1):
+        idx = np.flatnonzero(labels.ravel() == lab)
+        best = idx[np.argmin(mag.ravel()[idx])]
+        i, j = np.unravel_index(best, G.shape)
+        point = origin + S[i, j] * dirs[:, 0] + T[i, j] * dirs[:, 1]
+        if cone and abs(S[i, j]) + abs(T[i, j]) < 4 * (s[1] - s[0]):
+            point = np.zeros(D)                        # the apex itself
+        try:
+            if is_singular(arch, point, seed=seed, tol=1e-3).value:
+                marks.append((0.0, 0.0) if not point.any() else (S[i, j], T[i, j]))
+        except NeuromanifoldError:
+            pass
+    if marks:
+        ax.plot(*zip(*marks), "o", color="#d62728", ms=7, label="singular points of M")
+        ax.legend(loc="upper right", fontsize=7)
+    ax.plot([1.0 if cone else 0.0], [0], "o", color="#1f77b4", ms=5)
+    ax.set_title(f"plane slice of M ({arch}): degree-{max(sum(e) for e in g)} curve", fontsize=8)
+    ax.set_xlabel("s")
+    ax.set_ylabel("t")
+    ax.set_aspect("equal")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    where = "its apex 0 and a point of M (blue)" if cone else "a point of M (blue)"
+    return (f"M is a hypersurface of its {D - len(linear)}-dimensional linear span, cut out there by one "
+            f"equation of degree {max(sum(e) for e in g)}; the figure is its intersection with a random plane "
+            f"through {where}, singular points in red where they appear")
+
+
+def report(spec: str, out_dir: str, seed: int = 0, *, timeout: float = 60.0, census: int = 0,
+           atlas: str | None = None) -> str:
+    """Write ``out_dir/index.html`` and figures for one architecture; returns the page's path."""
+    arch = parse(spec)
+    os.makedirs(out_dir, exist_ok=True)
+    t0 = time.perf_counter()
+    results = _compute(str(arch), timeout, seed, atlas)
+    param = arch.parametrization()
+    rows, reading = [], []
+    for name in INVARIANTS:
+        r = results.get(name, {"status": "failed", "reason": "not run"})
+        if r.get("status") == "failed":
+            rows.append(f"<tr><td>{name}</td><td colspan=4 class=bad>not computed: {_esc(r['reason'])}</td></tr>")
+            continue
+        cert = "certified" if r.get("certified") else "not certified"
+        bounds = f"[{_fmt(r.get('lower'))}, {_fmt(r.get('upper'))}]" if r.get("lower") is not None else ""
+        rows.append(f"<tr><td>{name}</td><td><b>{_esc(_fmt(r.get('value')))}</b></td><td class="
+                    f"{'ok' if r.get('certified') else 'bad'}>{cert}</td><td>{_esc(bounds)}</td>"
+                    f"<td>{_esc(r.get('method', ''))} ({_fmt(r.get('seconds', 0.0))} s)</td></tr>")
+        fill = ""
+        if name == "dimension":
+            fill = " (it fills V)" if r.get("filling") else (f" (defect {r.get('defect')} below the expected "
+                                                             f"{r.get('expected_dimension')})" if r.get("defect") else "")
+        reading.append(f"<li><b>{name}</b>: " + _esc(READING[name].format(
+            value=r.get("value"), ambient=param.ambient_dimension, filling=fill,
+            symmetry=r.get("symmetry_dimension", "?"), fdim=r.get("fiber_dimension", "?"))) + "</li>")
+    figures = []
+    dim_r, deg_r = results.get("dimension", {}), results.get("degree", {})
+    cover = ""
+    if dim_r.get("value") is not None and deg_r.get("value") is not None:
+        cover = "".join(f"<tr><td>{c['eps']:g}</td><td>{c['log_covering']:.1f}</td></tr>"
+                        for c in covering_bound(int(dim_r["value"]), int(deg_r["value"])))
+        cover = ("<h2>Covering numbers and sample size</h2><p>arXiv 2501.18915: log N<sub>&epsilon;</sub> = "
+                 "O(dim M &middot; log(deg M / &epsilon;)); the values of dim &middot; log(deg / &epsilon;) "
+                 "(constant omitted) set the scale of the number of samples needed to learn within &epsilon;.</p>"
+                 f"<table><tr><th>&epsilon;</th><th>dim &middot; log(deg/&epsilon;)</th></tr>{cover}</table>")
+    try:
+        caption = _slice_figure(arch, os.path.join(out_dir, "slice.png"), seed)
+    except Exception as exc:  # noqa: BLE001 - a figure that cannot be drawn is said so
+        caption = None
+        figures.append(f"<p class=bad>slice figure failed: {_esc(exc)}</p>")
+    if caption:
+        figures.append(f"<figure><img src='slice.png' alt='slice of M'><figcaption>{_esc(caption)}"
+                       f"</figcaption></figure>")
+    if census:
+        from ..landscape.census import census as run_census
+
+        try:
+            c = run_census(arch, census, "generic", seed=seed)
+            c.plot(os.path.join(out_dir, "census.png"))
+            figures.append(f"<figure><img src='census.png' alt='census heat map'><figcaption>real critical points "
+                           f"x local minima over {census} random (target, metric) instances; ED degree "
+                           f"{c.ed_degree}</figcaption></figure>")
+        except NeuromanifoldError as exc:
+            figures.append(f"<p class=bad>census not computed: {_esc(exc)}</p>")
+    info = param.describe()
+    page = _page(f"neuromanifold report: {arch}", f"""
+<p><code>{_esc(arch)}</code>: {info['parameters']} parameters, V of dimension {info['ambient_dimension']}
+(degrees {info['degrees']} in {info['inputs']} inputs, {info['outputs']} output(s)); seed {seed};
+made in {time.perf_counter() - t0:.1f} s.</p>
+<h2>Invariants</h2>
+<table><tr><th>invariant</th><th>value</th><th>certificate</th><th>bounds</th><th>method</th></tr>
+{''.join(rows)}</table>
+<h2>What the numbers say</h2><ul>{''.join(reading)}</ul>
+{cover}
+<h2>Figures</h2>{''.join(figures) or '<p>No slice of this neuromanifold can be drawn here.</p>'}
+""")
+    path = os.path.join(out_dir, "index.html")
+    with open(path, "w") as fh:
+        fh.write(page)
+    return path
+
+
+def _page(title: str, body: str) -> str:
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{_esc(title)}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; color: #222; }}
+table {{ border-collapse: collapse; margin: 1rem 0; }}
+td, th {{ border: 1px solid #ccc; padding: .3rem .6rem; text-align: left; vertical-align: top; }}
+.ok {{ color: #1a7f37; }} .bad {{ color: #b42318; }}
+figure {{ display: inline-block; margin: 1rem; }} img {{ max-width: 28rem; }}
+</style></head><body><h1>{_esc(title)}</h1>{body}</body></html>
+"""
+
+
+def sweep_report(pattern: str, invariants, out_dir: str, seed: int = 0, *, atlas: str | None = None,
+                 timeout: float | None = 60.0) -> str:
+    """Each invariant against the first swept variable of ``pattern`` (module docstring)."""
+    import re
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..atlas.sweep import expand, sweep
+
+    os.makedirs(out_dir, exist_ok=True)
+    names = invariants.split(",") if isinstance(invariants, str) else list(invariants)
+    result = sweep(pattern, names, seed=seed, atlas=atlas, task_timeout=timeout)
+    first = re.search(r"\{([^{}]*)\}", pattern)
+    if first is None:
+        raise NeuromanifoldError("the sweep pattern has no {..} to draw against; e.g. \"linear(widths=[3,{1..3},3])\"")
+    specs = expand(pattern)
+    prefix = pattern[:first.start()]
+    xs = []
+    for sp in specs:
+        tail = sp[len(prefix):]
+        m = re.match(r"-?\d+", tail)
+        xs.append(int(m.group(0)) if m else len(xs))
+    canon = {}
+    for sp in specs:
+        try:
+            canon[sp] = str(parse(sp))
+        except NeuromanifoldError:
+            canon[sp] = sp
+    figures = []
+    for name in result.invariants:
+        fig, ax = plt.subplots(figsize=(5.5, 3.5))
+        by = {(r["spec"]): r for r in result.rows if r["invariant"] == name}
+        groups = {}
+        for sp, x in zip(specs, xs):
+            other = sp[:first.start()] + "*" + sp[first.start() + len(str(x)):]
+            groups.setdefault(other, []).append((x, by.get(canon[sp], {})))
+        for label, pts in groups.items():
+            pts = [(x, r.get("value")) for x, r in pts if r.get("status") == "ok" and isinstance(r.get("value"),
+                                                                                              (int, float))]
+            if pts:
+                ax.plot(*zip(*pts), "o-", label=label if len(groups) > 1 else None)
+        if name == "dimension":
+            exp = []
+            from ..atlas.store import Atlas
+
+            with Atlas(atlas) as store:
+                for sp, x in zip(specs, xs):
+                    row = store.get(canon[sp], "dimension", None, seed)
+                    if row is not None and row.status == "ok" and row.result.get("expected_dimension") is not None:
+                        exp.append((x, row.result["expected_dimension"]))
+            if exp:
+                ax.plot(*zip(*sorted(set(exp))), "--", color="grey", label="expected dimension")
+        ax.set_xlabel(f"swept value ({prefix[-12:]}...)")
+        ax.set_ylabel(name)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=6)
+        fig.tight_layout()
+        fname = f"sweep-{name}.png"
+        fig.savefig(os.path.join(out_dir, fname), dpi=110)
+        plt.close(fig)
+        figures.append(f"<figure><img src='{fname}' alt='{name} against the swept value'><figcaption>{name}"
+                       f"</figcaption></figure>")
+    rows = "".join(f"<tr><td>{_esc(r['spec'])}</td><td>{r['invariant']}</td><td>{_esc(_fmt(r.get('value')))}</td>"
+                   f"<td>{'yes' if r.get('certified') else 'no'}</td><td>{_esc(r.get('reason', ''))}</td></tr>"
+                   for r in result.rows)
+    page = _page(f"neuromanifold sweep: {pattern}", f"""
+<p>{len(specs)} architectures, {result.computed} computed, {result.cached} from the atlas, {result.failed} failed.</p>
+<h2>Figures</h2>{''.join(figures)}
+<h2>Results</h2><table><tr><th>architecture</th><th>invariant</th><th>value</th><th>certified</th><th>note</th></tr>
+{rows}</table>""")
+    path = os.path.join(out_dir, "index.html")
+    with open(path, "w") as fh:
+        fh.write(page)
+    return path
