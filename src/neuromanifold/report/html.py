@@ -108,7 +108,7 @@ def _slice_figure(arch, path: str, seed: int) -> str | None:
             eqs = (linear, higher[0], b)
             break
     if eqs is None:
-        return None
+        return _numeric_slice_figure(arch, param, k, path, seed)
     linear, g, b = eqs
     rng = np.random.default_rng([seed, 181])
     # a plane in the span of M through a random point of M
@@ -180,6 +180,79 @@ def _slice_figure(arch, path: str, seed: int) -> str | None:
             f"through {where}, singular points in red where they appear")
 
 
+def _numeric_slice_figure(arch, param, k: int, path: str, seed: int, max_degree: int = 6) -> str | None:
+    """When exact equations of low degree are out of reach (many coordinates): M's linear span from
+    sampled points (numerical rank), and, if M is a hypersurface of a span of dimension <= 8, its
+    equation g in span coordinates as the numerical kernel (one singular value 1e-8 below the rest)
+    of the monomials evaluated at sampled points of M; then the same plane slice through the apex
+    (cones) or a point, with singular points checked by ``is_singular``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..invariants.singular import is_singular
+    from ..monomials import exponents
+
+    rng = np.random.default_rng([seed, 191])
+    pts = np.array([np.asarray(param.coefficients(param.random_params(rng)), float) for _ in range(60)])
+    U, sv, Vh = np.linalg.svd(pts, full_matrices=False)
+    m = int(np.sum(sv > 1e-9 * sv[0]))
+    if m - k != 1 or m > 8:
+        return None
+    B = Vh[:m].T                                                   # D x m orthonormal span basis
+    cone = param.homogeneous and 0 not in param.x_degrees
+    g = None
+    for d in range(2, max_degree + 1):
+        ex = exponents(m, d) if cone else np.concatenate([exponents(m, j) for j in range(d + 1)])
+        n = len(ex)
+        Y = np.array([np.asarray(param.coefficients(param.random_params(rng)), float) for _ in range(2 * n + 20)]) @ B
+        Y /= np.linalg.norm(Y, axis=1, keepdims=True) if cone else 1.0
+        E = np.prod(Y[:, None, :] ** ex[None], axis=2)
+        _, se, Ve = np.linalg.svd(E, full_matrices=False)
+        if se[-1] < 1e-8 * se[0] and (len(se) < 2 or se[-2] > 1e-4 * se[0]):
+            g = (ex, Ve[-1])
+            break
+    if g is None:
+        return None
+    ex, coef = g
+    p0 = np.asarray(param.coefficients(param.random_params(rng)), float) @ B
+    if cone:
+        other = rng.standard_normal(m)
+        other -= other @ p0 / (p0 @ p0) * p0
+        dirs = np.column_stack([p0, other / np.linalg.norm(other) * np.linalg.norm(p0)])
+        origin = np.zeros(m)
+    else:
+        dirs = np.linalg.qr(rng.standard_normal((m, 2)))[0] * np.linalg.norm(p0)
+        origin = p0
+    s = np.linspace(-1.6, 1.6, 321)
+    S, T = np.meshgrid(s, s)
+    P = origin[None, None, :] + S[..., None] * dirs[:, 0] + T[..., None] * dirs[:, 1]
+    G = np.tensordot(np.prod(P[..., None, :] ** ex[None, None], axis=-1), coef, axes=([2], [0]))
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.contour(S, T, G, levels=[0.0], colors="k", linewidths=1.5)
+    marks = []
+    if cone:
+        try:
+            if is_singular(arch, np.zeros(param.ambient_dimension), seed=seed).value:
+                marks.append((0.0, 0.0))
+        except NeuromanifoldError:
+            pass
+    if marks:
+        ax.plot(*zip(*marks), "o", color="#d62728", ms=7, label="singular points of M")
+        ax.legend(loc="upper right", fontsize=7)
+    ax.plot([1.0 if cone else 0.0], [0], "o", color="#1f77b4", ms=5)
+    deg = int(ex.sum(axis=1).max())
+    ax.set_title(f"plane slice of M ({arch}): degree-{deg} curve", fontsize=8)
+    ax.set_aspect("equal")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return (f"M is a hypersurface of its {m}-dimensional linear span, with an equation of degree {deg} found "
+            f"numerically in span coordinates; the figure is its intersection with a random plane through "
+            f"{'its apex 0 and ' if cone else ''}a point of M (blue)")
+
+
 def report(spec: str, out_dir: str, seed: int = 0, *, timeout: float = 60.0, census: int = 0,
            atlas: str | None = None) -> str:
     """Write ``out_dir/index.html`` and figures for one architecture; returns the page's path."""
@@ -195,7 +268,8 @@ def report(spec: str, out_dir: str, seed: int = 0, *, timeout: float = 60.0, cen
             rows.append(f"<tr><td>{name}</td><td colspan=4 class=bad>not computed: {_esc(r['reason'])}</td></tr>")
             continue
         cert = "certified" if r.get("certified") else "not certified"
-        bounds = f"[{_fmt(r.get('lower'))}, {_fmt(r.get('upper'))}]" if r.get("lower") is not None else ""
+        lo, hi = r.get("lower"), r.get("upper")
+        bounds = "" if lo is None else (f">= {_fmt(lo)}" if hi is None else f"[{_fmt(lo)}, {_fmt(hi)}]")
         rows.append(f"<tr><td>{name}</td><td><b>{_esc(_fmt(r.get('value')))}</b></td><td class="
                     f"{'ok' if r.get('certified') else 'bad'}>{cert}</td><td>{_esc(bounds)}</td>"
                     f"<td>{_esc(r.get('method', ''))} ({_fmt(r.get('seconds', 0.0))} s)</td></tr>")
