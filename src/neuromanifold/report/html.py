@@ -80,6 +80,34 @@ def covering_bound(dim: int, deg: int, eps_values=(0.1, 0.01, 0.001)) -> list[di
     return [{"eps": e, "log_covering": dim * math.log(max(deg, 1) / e)} for e in eps_values]
 
 
+def _plane(p0: np.ndarray, basis: np.ndarray, rng, cone: bool):
+    """(origin, two directions) of the slicing plane inside the span of ``basis`` (columns): for a
+    cone the plane through its apex 0 and p0 (the apex, a singular point of every non-linear cone,
+    at (0, 0), p0 at (1, 0)); otherwise a random plane through p0, orthonormal directions."""
+    if cone:
+        other = basis @ rng.standard_normal(basis.shape[1])
+        other -= other @ p0 / (p0 @ p0) * p0
+        return np.zeros(len(p0)), np.column_stack([p0, other / np.linalg.norm(other) * np.linalg.norm(p0)])
+    return p0, np.linalg.qr(basis @ rng.standard_normal((basis.shape[1], 2)))[0]
+
+
+def _finish(fig, ax, marks, cone: bool, title: str, path: str) -> None:
+    """Singular points in red, the point of M in blue, title, save."""
+    import matplotlib.pyplot as plt
+
+    if marks:
+        ax.plot(*zip(*marks), "o", color="#d62728", ms=7, label="singular points of M")
+        ax.legend(loc="upper right", fontsize=7)
+    ax.plot([1.0 if cone else 0.0], [0], "o", color="#1f77b4", ms=5)
+    ax.set_title(title, fontsize=8)
+    ax.set_xlabel("s")
+    ax.set_ylabel("t")
+    ax.set_aspect("equal")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def _slice_figure(arch, path: str, seed: int) -> str | None:
     """Plane slice of M when M is a hypersurface of its linear span with an equation of degree
     <= 4; returns a caption, or None when no such picture can be drawn."""
@@ -122,18 +150,8 @@ def _slice_figure(arch, path: str, seed: int) -> str | None:
         basis = np.eye(D)
     p0 = np.asarray(param.coefficients(param.random_params(rng)), float)
     cone = param.homogeneous and 0 not in param.x_degrees
-    if cone:
-        # a cone: the plane through its apex 0 and the point p0, so the apex (a singular point of
-        # every non-linear cone) is in the picture, at (0, 0), and p0 at (1, 0)
-        other = basis @ rng.standard_normal(basis.shape[1])
-        other -= other @ p0 / (p0 @ p0) * p0
-        dirs = np.column_stack([p0, other / np.linalg.norm(other) * np.linalg.norm(p0)])
-        origin = np.zeros(D)
-        scale = 1.6
-    else:
-        dirs = np.linalg.qr(basis @ rng.standard_normal((basis.shape[1], 2)))[0]
-        origin = p0
-        scale = 1.5 * (1 + np.linalg.norm(p0))
+    origin, dirs = _plane(p0, basis, rng, cone)
+    scale = 1.6 if cone else 1.5 * (1 + np.linalg.norm(p0))
     s = np.linspace(-scale, scale, 401)
     S, T = np.meshgrid(s, s)
     P = origin[None, None, :] + S[..., None] * dirs[:, 0] + T[..., None] * dirs[:, 1]
@@ -163,17 +181,7 @@ def _slice_figure(arch, path: str, seed: int) -> str | None:
                 marks.append((0.0, 0.0) if not point.any() else (S[i, j], T[i, j]))
         except NeuromanifoldError:
             pass
-    if marks:
-        ax.plot(*zip(*marks), "o", color="#d62728", ms=7, label="singular points of M")
-        ax.legend(loc="upper right", fontsize=7)
-    ax.plot([1.0 if cone else 0.0], [0], "o", color="#1f77b4", ms=5)
-    ax.set_title(f"plane slice of M ({arch}): degree-{max(sum(e) for e in g)} curve", fontsize=8)
-    ax.set_xlabel("s")
-    ax.set_ylabel("t")
-    ax.set_aspect("equal")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _finish(fig, ax, marks, cone, f"plane slice of M ({arch}): degree-{max(sum(e) for e in g)} curve", path)
     where = "its apex 0 and a point of M (blue)" if cone else "a point of M (blue)"
     return (f"M is a hypersurface of its {D - len(linear)}-dimensional linear span, cut out there by one "
             f"equation of degree {max(sum(e) for e in g)}; the figure is its intersection with a random plane "
@@ -217,14 +225,9 @@ def _numeric_slice_figure(arch, param, k: int, path: str, seed: int, max_degree:
         return None
     ex, coef = g
     p0 = np.asarray(param.coefficients(param.random_params(rng)), float) @ B
-    if cone:
-        other = rng.standard_normal(m)
-        other -= other @ p0 / (p0 @ p0) * p0
-        dirs = np.column_stack([p0, other / np.linalg.norm(other) * np.linalg.norm(p0)])
-        origin = np.zeros(m)
-    else:
-        dirs = np.linalg.qr(rng.standard_normal((m, 2)))[0] * np.linalg.norm(p0)
-        origin = p0
+    origin, dirs = _plane(p0, np.eye(m), rng, cone)
+    if not cone:
+        dirs = dirs * np.linalg.norm(p0)
     s = np.linspace(-1.6, 1.6, 321)
     S, T = np.meshgrid(s, s)
     P = origin[None, None, :] + S[..., None] * dirs[:, 0] + T[..., None] * dirs[:, 1]
@@ -238,16 +241,8 @@ def _numeric_slice_figure(arch, param, k: int, path: str, seed: int, max_degree:
                 marks.append((0.0, 0.0))
         except NeuromanifoldError:
             pass
-    if marks:
-        ax.plot(*zip(*marks), "o", color="#d62728", ms=7, label="singular points of M")
-        ax.legend(loc="upper right", fontsize=7)
-    ax.plot([1.0 if cone else 0.0], [0], "o", color="#1f77b4", ms=5)
     deg = int(ex.sum(axis=1).max())
-    ax.set_title(f"plane slice of M ({arch}): degree-{deg} curve", fontsize=8)
-    ax.set_aspect("equal")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _finish(fig, ax, marks, cone, f"plane slice of M ({arch}): degree-{deg} curve", path)
     return (f"M is a hypersurface of its {m}-dimensional linear span, with an equation of degree {deg} found "
             f"numerically in span coordinates; the figure is its intersection with a random plane through "
             f"{'its apex 0 and ' if cone else ''}a point of M (blue)")
