@@ -63,3 +63,15 @@ def test_report_in_a_headless_browser(cone_report):
 def test_cli_report_needs_one_target(tmp_path):
     r = CliRunner().invoke(app, ["report"])
     assert r.exit_code == 2 and "give one SPEC or --sweep" in r.output
+
+
+def test_attention_slice_shows_where_branches_cross(tmp_path):
+    """The attention neuromanifold is a quartic hypersurface of its 6-dimensional span; an affine
+    plane meets its double locus (where two branches of the projection cross) in nodes of the slice
+    curve, which the figure marks after is_singular confirms each one."""
+    import neuromanifold as nm
+    from neuromanifold.report.html import _slice_figure
+
+    caption = _slice_figure(nm.parse("attention(d=2, a=2, t=2, dout=1)"), str(tmp_path / "s.png"), 0)
+    assert "6-dimensional linear span" in caption and "degree 4" in caption
+    assert "two branches cross" in caption and (tmp_path / "s.png").read_bytes()[:4] == b"\x89PNG"

@@ -87,6 +87,8 @@ def _defining_equations(arch, seed: int) -> _Equations:
     """Equations of M of the least degree bound that cut M out near a generic point."""
     key = (str(arch), seed)
     if key in _EQUATIONS:
+        if isinstance(_EQUATIONS[key], NeuromanifoldError):
+            raise _EQUATIONS[key]           # the search already failed for this architecture
         return _EQUATIONS[key]
     param = arch.parametrization()
     k = int(compute_dimension(arch, seed=seed).value)
@@ -97,9 +99,11 @@ def _defining_equations(arch, seed: int) -> _Equations:
         try:
             eq = implicit_equations(arch, b, seed=seed)
         except NeuromanifoldError as exc:
-            raise NeuromanifoldError(f"no equations of degree <= {b - 1} cut out the neuromanifold of {arch} "
-                                     f"near a generic point, and degree {b} is too large ({exc}); the "
-                                     f"Jacobian criterion cannot be applied") from exc
+            failure = NeuromanifoldError(f"no equations of degree <= {b - 1} cut out the neuromanifold of {arch} "
+                                         f"near a generic point, and degree {b} is too large ({exc}); the "
+                                         f"Jacobian criterion cannot be applied")
+            _EQUATIONS[key] = failure
+            raise failure from exc
         terms = eq._terms
         if terms and _jacobian_rank(terms, generic)[0] == codim:
             out = _Equations(terms, b, codim)

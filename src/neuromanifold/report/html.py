@@ -224,28 +224,86 @@ def _numeric_slice_figure(arch, param, k: int, path: str, seed: int, max_degree:
     if g is None:
         return None
     ex, coef = g
+    deg = int(ex.sum(axis=1).max())
     p0 = np.asarray(param.coefficients(param.random_params(rng)), float) @ B
-    origin, dirs = _plane(p0, np.eye(m), rng, cone)
-    if not cone:
-        dirs = dirs * np.linalg.norm(p0)
-    s = np.linspace(-1.6, 1.6, 321)
+    # an affine plane through p0 meets the singular locus of M in nodes of the slice curve (for
+    # attention: the double locus of the projection, where two branches cross); look for a plane
+    # with real nodes, each confirmed by is_singular
+    best = None
+    for trial in range(6):
+        dirs = np.linalg.qr(rng.standard_normal((m, 2)))[0] * np.linalg.norm(p0)
+        nodes = _verified_nodes(arch, B, ex, coef, p0, dirs, seed + trial)
+        if best is None or len(nodes) > len(best[1]):
+            best = (dirs, nodes)
+        if len(nodes) >= 2:
+            break
+    if best[1]:
+        dirs, nodes = best
+        origin, marks = p0, nodes
+        half = min(6.0, max(1.6, 1.25 * max(max(abs(a), abs(b)) for a, b in nodes)))
+        plane_cone = False
+    else:
+        origin, dirs = _plane(p0, np.eye(m), rng, cone)
+        if not cone:
+            dirs = dirs * np.linalg.norm(p0)
+        marks, half, plane_cone = [], 1.6, cone
+        if cone:
+            try:
+                if is_singular(arch, np.zeros(param.ambient_dimension), seed=seed).value:
+                    marks.append((0.0, 0.0))
+            except NeuromanifoldError:
+                pass
+    s = np.linspace(-half, half, 401)
     S, T = np.meshgrid(s, s)
     P = origin[None, None, :] + S[..., None] * dirs[:, 0] + T[..., None] * dirs[:, 1]
     G = np.tensordot(np.prod(P[..., None, :] ** ex[None, None], axis=-1), coef, axes=([2], [0]))
     fig, ax = plt.subplots(figsize=(5, 5))
     ax.contour(S, T, G, levels=[0.0], colors="k", linewidths=1.5)
-    marks = []
-    if cone:
-        try:
-            if is_singular(arch, np.zeros(param.ambient_dimension), seed=seed).value:
-                marks.append((0.0, 0.0))
-        except NeuromanifoldError:
-            pass
-    deg = int(ex.sum(axis=1).max())
-    _finish(fig, ax, marks, cone, f"plane slice of M ({arch}): degree-{deg} curve", path)
+    _finish(fig, ax, marks, plane_cone, f"plane slice of M ({arch}): degree-{deg} curve", path)
+    where = ("a point of M (blue); the red nodes are singular points of M where two branches cross "
+             "(each confirmed by is_singular)" if best[1] else
+             f"{'its apex 0 and ' if cone else ''}a point of M (blue)")
     return (f"M is a hypersurface of its {m}-dimensional linear span, with an equation of degree {deg} found "
-            f"numerically in span coordinates; the figure is its intersection with a random plane through "
-            f"{'its apex 0 and ' if cone else ''}a point of M (blue)")
+            f"numerically in span coordinates; the figure is its intersection with a random plane through {where}")
+
+
+def _verified_nodes(arch, B, ex, coef, p0, dirs, seed: int) -> list[tuple[float, float]]:
+    """Real nodes (s, t) of the curve g(p0 + s d1 + t d2) = 0: the critical points of the restricted
+    g (total-degree homotopy) where g vanishes, kept when ``is_singular`` confirms them on M."""
+    import jax
+    import jax.numpy as jnp
+
+    from ..homotopy.system import System
+    from ..homotopy.total_degree import solve
+    from ..invariants.singular import is_singular
+
+    exj, cj = jnp.asarray(ex), jnp.asarray(coef)
+
+    def g(st):
+        y = jnp.asarray(p0, st.dtype) + st[0] * jnp.asarray(dirs[:, 0], st.dtype) + st[1] * jnp.asarray(dirs[:, 1],
+                                                                                                       st.dtype)
+        return jnp.prod(y[None, :] ** exj, axis=1) @ cj.astype(st.dtype)
+
+    grad = jax.grad(g, holomorphic=True)
+    try:
+        res = solve(System(lambda z, p: grad(z), 2, 0, "nodes of a plane slice"), seed=seed)
+    except NeuromanifoldError:
+        return []
+    nodes = []
+    for z in res.solutions:
+        if np.abs(z.imag).max() > 1e-8 * (1 + np.abs(z).max()):
+            continue
+        st = z.real
+        y = p0 + st[0] * dirs[:, 0] + st[1] * dirs[:, 1]
+        size = float(np.sum(np.abs(coef) * np.prod(np.abs(y)[None, :] ** ex, axis=1)))
+        if abs(float(np.real(g(jnp.asarray(z))))) > 1e-8 * max(size, 1e-300):
+            continue
+        try:
+            if is_singular(arch, B @ y, seed=seed).value:
+                nodes.append((float(st[0]), float(st[1])))
+        except NeuromanifoldError:
+            continue
+    return nodes
 
 
 def report(spec: str, out_dir: str, seed: int = 0, *, timeout: float = 60.0, census: int = 0,
