@@ -145,3 +145,22 @@ def test_cli_sweep_and_atlas_commands(tmp_path):
     assert r.exit_code == 0 and (tmp_path / "x.csv").read_text().count("\n") == 3
     bad = runner.invoke(app, ["sweep", "linear(widths=[2,2])", "--invariants", "volume", "--atlas", path])
     assert bad.exit_code == 2 and "unknown invariant" in bad.output
+
+
+def test_cli_commands_reuse_stored_results(tmp_path):
+    """Asking again returns the stored result (said in its notes) unless --recompute."""
+    path = str(tmp_path / "a.sqlite")
+    runner = CliRunner()
+    cases = [["dim", "linear(widths=[4,2,3])"], ["singular", "linear(widths=[4,2,3])"],
+             ["census", "linear(widths=[3,1,3])", "--samples", "4"],
+             ["boundary", "lcn(filters=[2,2], strides=[1,1])", "--point", "[1,-2,1]"]]
+    for args in cases:
+        first = json.loads(runner.invoke(app, args + ["--atlas", path, "--json"]).output)
+        again = runner.invoke(app, args + ["--atlas", path, "--json"])
+        assert again.exit_code == 0, again.output
+        second = json.loads(again.output)
+        assert second["value"] == first["value"] and "from the atlas" in second["notes"][-1], args
+        fresh = json.loads(runner.invoke(app, args + ["--atlas", path, "--json", "--recompute"]).output)
+        assert not any("from the atlas" in n for n in fresh["notes"])
+    r = runner.invoke(app, ["census", "linear(widths=[3,1,3])", "--samples", "4", "--atlas", path])
+    assert r.exit_code == 0 and "(computed" in r.output and "recompute" in r.output   # drawn from the stored result

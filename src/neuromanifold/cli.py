@@ -237,6 +237,8 @@ def census(
                                             "large censuses; 1 = this process only)"),
     seed: Seed = 0,
     as_json: AsJson = False,
+    atlas: AtlasPath = None,
+    recompute: Recompute = False,
 ):
     """Joint table of (#real critical points) x (#local minima) over random instances."""
     with _errors():
@@ -245,13 +247,18 @@ def census(
         from .landscape import census as run
         from .report.tables import census_table
 
-        if as_json or not err.is_terminal:
-            result = run(spec, samples, metric, seed=seed, workers=workers)
-        else:
+        from .atlas.compute import through_atlas
+        from .landscape.census import CensusResult
+
+        def compute():
+            if as_json or not err.is_terminal:
+                return run(spec, samples, metric, seed=seed, workers=workers)
             with Progress(console=err, transient=True) as bar:
                 task = bar.add_task("paths", total=None)
-                result = run(spec, samples, metric, seed=seed, workers=workers,
-                             progress=lambda n: bar.advance(task, n))
+                return run(spec, samples, metric, seed=seed, workers=workers,
+                           progress=lambda n: bar.advance(task, n))
+        result = through_atlas("census", spec, {"samples": samples, "metric": metric}, seed, compute, atlas=atlas,
+                               recompute=recompute, load=lambda d: CensusResult(**d))
         if save:
             result.save(save)
         if plot:
@@ -324,22 +331,28 @@ def singular(
                                      "(default: the subnetwork strata)"),
     seed: Seed = 0,
     as_json: AsJson = False,
+    atlas: AtlasPath = None,
+    recompute: Recompute = False,
 ):
     """Singular points of M: the subnetwork strata of a dense network, or one point by the
     Jacobian criterion on the implicit equations."""
     with _errors():
+        from .atlas.compute import through_atlas
         from .invariants.singular import is_singular, singular_strata
         from .report.tables import result_table, strata_table
 
         with _status(not as_json):
             if point is not None:
-                result = is_singular(spec, _parse_point(point), seed=seed)
+                vector = _parse_point(point)
+                result = through_atlas("is_singular", spec, {"point": vector}, seed,
+                                       lambda: is_singular(spec, vector, seed=seed), atlas=atlas, recompute=recompute)
                 _emit([result], as_json, lambda r: result_table(r, [
                     ("reason", "reason"), ("on the closure of M", "on_variety"),
                     ("tangent rank", "tangent_rank"), ("codim M", "codimension"),
                     ("equations", "equations"), ("degree bound", "degree_bound")]))
                 return
-            result = singular_strata(spec, seed=seed)
+            result = through_atlas("singular_strata", spec, None, seed, lambda: singular_strata(spec, seed=seed),
+                                   atlas=atlas, recompute=recompute, load=_strata_from_dict)
         _emit([result], as_json, strata_table)
 
 
@@ -350,14 +363,20 @@ def contains(
     field: str = typer.Option("complex", "--field", help="complex (f in mu(C^N)) or real (f in mu(R^N))"),
     seed: Seed = 0,
     as_json: AsJson = False,
+    atlas: AtlasPath = None,
+    recompute: Recompute = False,
 ):
     """Is f in the neuromanifold, over C or over R (value true/false, witness parameters when true)?"""
     with _errors():
         from .invariants.membership import contains as run
         from .report.tables import result_table
 
+        from .atlas.compute import through_atlas
+
+        vector = _parse_point(point)
         with _status(not as_json):
-            result = run(spec, _parse_point(point), field, seed=seed)
+            result = through_atlas("contains", spec, {"point": vector, "field": field}, seed,
+                                   lambda: run(spec, vector, field, seed=seed), atlas=atlas, recompute=recompute)
         _emit([result], as_json, lambda r: result_table(r, [
             ("field", "field"), ("fibre points over C", "solutions"), ("real ones", "real_solutions"),
             ("witness", "witness"), ("residual", "residual")]))
@@ -372,14 +391,21 @@ def implicit_bias_command(
     lr: float = typer.Option(0.01, "--lr"),
     seed: Seed = 0,
     as_json: AsJson = False,
+    atlas: AtlasPath = None,
+    recompute: Recompute = False,
 ):
     """How often the global minimiser, or the end of gradient descent, is a subnetwork point."""
     with _errors():
         from .landscape.implicit_bias import implicit_bias
         from .report.tables import result_table
 
+        from .atlas.compute import through_atlas
+
         with _status(not as_json):
-            result = implicit_bias(spec, samples, metric, seed=seed, steps=steps, lr=lr)
+            result = through_atlas("implicit_bias", spec, {"samples": samples, "metric": metric, "steps": steps,
+                                                           "lr": lr}, seed,
+                                   lambda: implicit_bias(spec, samples, metric, seed=seed, steps=steps, lr=lr),
+                                   atlas=atlas, recompute=recompute)
         _emit([result], as_json, lambda r: result_table(r, [
             ("minimiser fraction", "minimiser_fraction"), ("95% interval", "minimiser_interval"),
             ("training fraction", "training_fraction"), ("95% interval ", "training_interval"),
@@ -412,13 +438,19 @@ def boundary(
     point: str = typer.Option(..., "--point", help="coefficient vector (lcn: the end-to-end filter w_0..w_{n-1}), e.g. \"[1,-2,1]\""),
     seed: Seed = 0,
     as_json: AsJson = False,
+    atlas: AtlasPath = None,
+    recompute: Recompute = False,
 ):
     """Is f on the relative boundary of the real neuromanifold (stride-one lcn, one-layer attention)?"""
     with _errors():
         from .invariants.boundary import on_boundary
         from .report.tables import result_table
 
-        result = on_boundary(spec, _parse_point(point), seed=seed)
+        from .atlas.compute import through_atlas
+
+        vector = _parse_point(point)
+        result = through_atlas("on_boundary", spec, {"point": vector}, seed, lambda: on_boundary(spec, vector, seed=seed),
+                               atlas=atlas, recompute=recompute)
         _emit([result], as_json, lambda r: result_table(r, [
             ("reason", "reason"), ("in M(R)", "in_real_neuromanifold"), ("real roots", "real_roots"),
             ("multiplicities", "multiplicities"), ("needed", "odd_factors")]))
@@ -430,6 +462,8 @@ def implicit(
     degree: int = typer.Option(2, "--degree", min=1, help="degree bound of the equations"),
     seed: Seed = 0,
     as_json: AsJson = False,
+    atlas: AtlasPath = None,
+    recompute: Recompute = False,
     force: bool = typer.Option(False, "--force", help="run even when the evaluation matrix looks too large"),
 ):
     """Polynomials of degree <= the bound vanishing on M (exact linear algebra over F_p)."""
@@ -437,8 +471,12 @@ def implicit(
         from .invariants.implicit import implicit_equations
         from .report.tables import result_table
 
+        from .atlas.compute import through_atlas
+
         with _status(not as_json):
-            result = implicit_equations(spec, degree, seed=seed, force=force)
+            result = through_atlas("implicit_equations", spec, {"degree": degree}, seed,
+                                   lambda: implicit_equations(spec, degree, seed=seed, force=force), atlas=atlas,
+                                   recompute=recompute)
         _emit([result], as_json, lambda r: result_table(r, [
             ("by degree", "by_degree"), ("equations", "equations"), ("verified on real points", "verified_real")]))
 
@@ -615,6 +653,12 @@ def report(
             else:
                 path = one(spec, out_dir, seed=seed, timeout=timeout, census=census_samples, atlas=atlas)
         out.print(os.path.abspath(path))
+
+
+def _strata_from_dict(d: dict):
+    from .invariants.singular import StrataResult, Stratum
+
+    return StrataResult(**dict(d, strata=[Stratum(**x) for x in d["strata"]]))
 
 
 def _parse_point(text: str):

@@ -80,10 +80,11 @@ class StoredResult(SimpleNamespace):
 
 
 def through_atlas(invariant: str, spec: str, options: dict | None, seed: int, run, *, atlas: str | None = None,
-                  recompute: bool = False):
+                  recompute: bool = False, load=None):
     """The stored result of (spec, invariant, options, seed) if the atlas has it (unless
-    ``recompute``), else ``run()``, stored before it is returned."""
-    name = invariant_name(invariant)
+    ``recompute``), else ``run()``, stored before it is returned.  ``load`` rebuilds a result
+    object from its stored dict (default: a StoredResult with the fields as attributes)."""
+    name = invariant_name(invariant) if invariant in INVARIANTS or invariant in ALIASES else invariant
     canonical = str(parse(spec))
     with Atlas(atlas) as store:
         row = None if recompute else store.get(canonical, name, options, seed)
@@ -91,7 +92,7 @@ def through_atlas(invariant: str, spec: str, options: dict | None, seed: int, ru
             d = dict(row.result)
             d["notes"] = list(d.get("notes") or []) + [f"from the atlas {store.path} (computed {row.date}); "
                                                        f"--recompute computes it again"]
-            return StoredResult(**d)
+            return (load or (lambda x: StoredResult(**x)))(d)
         result = run()
         store.put(result, options)
         return result
