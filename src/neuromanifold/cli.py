@@ -337,22 +337,20 @@ def singular(
     """Singular points of M: the subnetwork strata of a dense network, or one point by the
     Jacobian criterion on the implicit equations."""
     with _errors():
-        from .atlas.compute import through_atlas
         from .invariants.singular import is_singular, singular_strata
         from .report.tables import result_table, strata_table
 
-        with _status(not as_json):
-            if point is not None:
-                vector = _parse_point(point)
-                result = through_atlas("is_singular", spec, {"point": vector}, seed,
-                                       lambda: is_singular(spec, vector, seed=seed), atlas=atlas, recompute=recompute)
-                _emit([result], as_json, lambda r: result_table(r, [
-                    ("reason", "reason"), ("on the closure of M", "on_variety"),
-                    ("tangent rank", "tangent_rank"), ("codim M", "codimension"),
-                    ("equations", "equations"), ("degree bound", "degree_bound")]))
-                return
-            result = through_atlas("singular_strata", spec, None, seed, lambda: singular_strata(spec, seed=seed),
-                                   atlas=atlas, recompute=recompute, load=_strata_from_dict)
+        if point is not None:
+            vector = _parse_point(point)
+            result = _stored("is_singular", spec, {"point": vector}, seed,
+                             lambda: is_singular(spec, vector, seed=seed), atlas, recompute, spinner=not as_json)
+            _emit([result], as_json, lambda r: result_table(r, [
+                ("reason", "reason"), ("on the closure of M", "on_variety"),
+                ("tangent rank", "tangent_rank"), ("codim M", "codimension"),
+                ("equations", "equations"), ("degree bound", "degree_bound")]))
+            return
+        result = _stored("singular_strata", spec, None, seed, lambda: singular_strata(spec, seed=seed), atlas,
+                         recompute, spinner=not as_json, load=_strata_from_dict)
         _emit([result], as_json, strata_table)
 
 
@@ -371,12 +369,9 @@ def contains(
         from .invariants.membership import contains as run
         from .report.tables import result_table
 
-        from .atlas.compute import through_atlas
-
         vector = _parse_point(point)
-        with _status(not as_json):
-            result = through_atlas("contains", spec, {"point": vector, "field": field}, seed,
-                                   lambda: run(spec, vector, field, seed=seed), atlas=atlas, recompute=recompute)
+        result = _stored("contains", spec, {"point": vector, "field": field}, seed,
+                         lambda: run(spec, vector, field, seed=seed), atlas, recompute, spinner=not as_json)
         _emit([result], as_json, lambda r: result_table(r, [
             ("field", "field"), ("fibre points over C", "solutions"), ("real ones", "real_solutions"),
             ("witness", "witness"), ("residual", "residual")]))
@@ -399,13 +394,9 @@ def implicit_bias_command(
         from .landscape.implicit_bias import implicit_bias
         from .report.tables import result_table
 
-        from .atlas.compute import through_atlas
-
-        with _status(not as_json):
-            result = through_atlas("implicit_bias", spec, {"samples": samples, "metric": metric, "steps": steps,
-                                                           "lr": lr}, seed,
-                                   lambda: implicit_bias(spec, samples, metric, seed=seed, steps=steps, lr=lr),
-                                   atlas=atlas, recompute=recompute)
+        result = _stored("implicit_bias", spec, {"samples": samples, "metric": metric, "steps": steps, "lr": lr},
+                         seed, lambda: implicit_bias(spec, samples, metric, seed=seed, steps=steps, lr=lr), atlas,
+                         recompute, spinner=not as_json)
         _emit([result], as_json, lambda r: result_table(r, [
             ("minimiser fraction", "minimiser_fraction"), ("95% interval", "minimiser_interval"),
             ("training fraction", "training_fraction"), ("95% interval ", "training_interval"),
@@ -446,11 +437,9 @@ def boundary(
         from .invariants.boundary import on_boundary
         from .report.tables import result_table
 
-        from .atlas.compute import through_atlas
-
         vector = _parse_point(point)
-        result = through_atlas("on_boundary", spec, {"point": vector}, seed, lambda: on_boundary(spec, vector, seed=seed),
-                               atlas=atlas, recompute=recompute)
+        result = _stored("on_boundary", spec, {"point": vector}, seed, lambda: on_boundary(spec, vector, seed=seed),
+                         atlas, recompute, spinner=False)
         _emit([result], as_json, lambda r: result_table(r, [
             ("reason", "reason"), ("in M(R)", "in_real_neuromanifold"), ("real roots", "real_roots"),
             ("multiplicities", "multiplicities"), ("needed", "odd_factors")]))
@@ -471,12 +460,9 @@ def implicit(
         from .invariants.implicit import implicit_equations
         from .report.tables import result_table
 
-        from .atlas.compute import through_atlas
-
-        with _status(not as_json):
-            result = through_atlas("implicit_equations", spec, {"degree": degree}, seed,
-                                   lambda: implicit_equations(spec, degree, seed=seed, force=force), atlas=atlas,
-                                   recompute=recompute)
+        result = _stored("implicit_equations", spec, {"degree": degree}, seed,
+                         lambda: implicit_equations(spec, degree, seed=seed, force=force), atlas, recompute,
+                         spinner=not as_json)
         _emit([result], as_json, lambda r: result_table(r, [
             ("by degree", "by_degree"), ("equations", "equations"), ("verified on real points", "verified_real")]))
 
@@ -653,6 +639,15 @@ def report(
             else:
                 path = one(spec, out_dir, seed=seed, timeout=timeout, census=census_samples, atlas=atlas)
         out.print(os.path.abspath(path))
+
+
+def _stored(name: str, spec: str, options: dict | None, seed: int, run, atlas, recompute: bool, *,
+            spinner: bool = True, load=None):
+    """run() through the atlas (stored, or answered from it), under the status spinner."""
+    from .atlas.compute import through_atlas
+
+    with _status(spinner):
+        return through_atlas(name, spec, options, seed, run, atlas=atlas, recompute=recompute, load=load)
 
 
 def _strata_from_dict(d: dict):

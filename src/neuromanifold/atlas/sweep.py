@@ -136,53 +136,56 @@ class _Worker:
         self.proc.wait()
 
 
+def _failure(task: dict, reason: str, seconds: float) -> dict:
+    """Store a failed task (one the worker could not store itself) and give its answer."""
+    with Atlas(task["atlas"]) as store:
+        store.put_failure(task["spec"], task["invariant"], task.get("options"), task.get("seed", 0), reason,
+                          seconds)
+    return {"id": task["id"], "status": "failed", "reason": reason, "seconds": seconds}
+
+
 def _run_local(tasks: list[dict], workers: int, timeout: float | None, on_done) -> None:
     answers: list = []
     lock = threading.Condition()
     pool = [_Worker(answers, lock) for _ in range(max(1, min(workers, len(tasks))))]
     queue = list(tasks)
     busy = 0
+
+    def next_task(w):
+        nonlocal busy
+        if queue:
+            w.give(queue.pop(0))
+            busy += 1
+
+    def finish(w, answer, replace: bool):
+        """w's task is over: report it, replace w if it is gone, give the next task."""
+        nonlocal busy
+        task, w.task = w.task, None
+        busy -= 1
+        if answer is None:                          # the worker died mid-task
+            answer = _failure(task, "the worker process died", time.perf_counter() - w.started)
+        if replace:
+            w.kill()
+            pool[pool.index(w)] = w = _Worker(answers, lock)
+        on_done(task, answer)
+        next_task(w)
+
     try:
         for w in pool:
-            if queue:
-                w.give(queue.pop(0))
-                busy += 1
+            next_task(w)
         while busy:
             with lock:
                 lock.wait(timeout=0.2)
                 got, answers[:] = list(answers), []
             for w, answer in got:
-                if w.task is None:
-                    continue
-                task = w.task
-                w.task = None
-                busy -= 1
-                if answer is None:            # the worker died mid-task
-                    answer = {"id": task["id"], "status": "failed", "reason": "the worker process died",
-                              "seconds": time.perf_counter() - w.started}
-                    Atlas(task["atlas"]).put_failure(task["spec"], task["invariant"], task.get("options"),
-                                                     task.get("seed", 0), answer["reason"], answer["seconds"])
-                    pool[pool.index(w)] = w = _Worker(answers, lock)
-                on_done(task, answer)
-                if queue:
-                    w.give(queue.pop(0))
-                    busy += 1
+                if w.task is not None:
+                    finish(w, answer, replace=answer is None)
             if timeout:
                 now = time.perf_counter()
-                for i, w in enumerate(pool):
+                for w in list(pool):
                     if w.task is not None and now - w.started > timeout:
-                        task, w.task = w.task, None
-                        w.kill()
-                        busy -= 1
                         reason = f"time limit: still running after {timeout:g} s (--task-timeout)"
-                        Atlas(task["atlas"]).put_failure(task["spec"], task["invariant"], task.get("options"),
-                                                         task.get("seed", 0), reason, now - w.started)
-                        on_done(task, {"id": task["id"], "status": "failed", "reason": reason,
-                                       "seconds": now - w.started})
-                        pool[i] = w = _Worker(answers, lock)
-                        if queue:
-                            w.give(queue.pop(0))
-                            busy += 1
+                        finish(w, _failure(w.task, reason, now - w.started), replace=True)
     finally:
         for w in pool:
             try:

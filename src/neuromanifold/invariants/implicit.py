@@ -256,12 +256,21 @@ def implicit_equations(arch, degree_bound: int = 2, seed: int = 0, prime: int | 
         prime=p, notes=notes, _terms=terms)
 
 
+def term_values(terms: dict, C: np.ndarray) -> np.ndarray:
+    """a * c^e for each term {e: a} of a polynomial, at the points C (..., D): shape (..., terms);
+    their sum over the last axis is the polynomial's value."""
+    C = np.asarray(C)
+    E = np.array(list(terms.keys()))
+    A = np.array(list(terms.values()), dtype=float)
+    return A * np.prod(C[..., None, :] ** E, axis=-1)
+
+
 def _vanish_on_real_points(param, terms: list[dict], rng, count: int = 5) -> bool:
     thetas = [param.random_params(rng) for _ in range(count)]
     for th in thetas:
         c = np.asarray(param.coefficients(th), float)
         for t in terms:
-            vals = np.array([a * np.prod(c ** np.array(e)) for e, a in t.items()])
+            vals = term_values(t, c)
             if abs(vals.sum()) > 1e-8 * (1 + np.abs(vals).sum()):
                 return False
     return True

@@ -115,9 +115,8 @@ def _by_slices(arch, param, f, field, seed, slices: int = 4) -> MembershipResult
                             f"{paths:,} homotopy paths (> {MAX_SLICE_PATHS:,}); no special method is known for "
                             f"this family", {"paths": paths})
     rng = np.random.default_rng([seed, 179])
-    draws = [rng.integers(-4, 5, (len(param.basis), param.n_vars)).astype(float) for _ in range(32)]
-    X = min(draws, key=lambda Y: np.linalg.cond(param.basis.evaluate(Y)))
-    target = np.kron(np.eye(param.n_outputs), param.basis.evaluate(X)) @ np.asarray(f, complex)
+    X, P = _integer_points(param, rng)
+    target = P @ np.asarray(f, complex)
     cvals = param.constants_array()
     total, failed, found, residual = 0, 0, None, None
     tries = slices if field == "real" else 1
@@ -168,6 +167,15 @@ def _by_slices(arch, param, f, field, seed, slices: int = 4) -> MembershipResult
         witness=witness, residual=residual, solutions=total,
         method="fibre equations on random affine parameter slices of dimension dim M (total-degree homotopy)",
         notes=notes)
+
+
+def _integer_points(param, rng) -> tuple[np.ndarray, np.ndarray]:
+    """(X, P): the best conditioned of 32 draws of len(basis) small integer points, and
+    P = I (x) Veronese(X), which maps coefficients to values (exact in floats, so P f can also be
+    formed exactly for msolve)."""
+    draws = [rng.integers(-4, 5, (len(param.basis), param.n_vars)).astype(float) for _ in range(32)]
+    X = min(draws, key=lambda Y: np.linalg.cond(param.basis.evaluate(Y)))
+    return X, np.kron(np.eye(param.n_outputs), param.basis.evaluate(X))
 
 
 def _plain(v: np.ndarray) -> list:
@@ -291,10 +299,7 @@ def _shallow_monomial(arch, param, f, field, seed, rtol) -> MembershipResult:
     # equations in value coordinates (f at D random points X, output by output): the same
     # equations after an invertible linear change, written with the forward pass so that the
     # ball-arithmetic certifier can evaluate them
-    # small integer points: P is then exact in floats, and P f can be formed exactly for msolve
-    draws = [rng.integers(-4, 5, (len(param.basis), param.n_vars)).astype(float) for _ in range(32)]
-    X = min(draws, key=lambda Y: np.linalg.cond(param.basis.evaluate(Y)))
-    P = np.kron(np.eye(param.n_outputs), param.basis.evaluate(X))
+    X, P = _integer_points(param, rng)
     target = P @ fc
 
     def values(theta, dtype):
@@ -314,7 +319,7 @@ def _shallow_monomial(arch, param, f, field, seed, rtol) -> MembershipResult:
             ok = np.linalg.norm(vals - fc, axis=1) <= 1e-6 * (1 + np.linalg.norm(fc))
             sols = sols[ok]
         total += len(sols)
-        counts.append((len(sols), _exact_count(param, theta_of, n, X, f, sgn, seed)))
+        counts.append((len(sols), _exact_count(param, theta_of, n, X, P, f, sgn, seed)))
         if not len(sols):
             continue
         cert = certify(system, sols, target, real_parameters=field == "real" or not np.iscomplexobj(f))
@@ -349,7 +354,8 @@ def _shallow_monomial(arch, param, f, field, seed, rtol) -> MembershipResult:
                f"homotopy, Krawczyk certification (real / non-real)", notes=notes)
 
 
-def _exact_count(param, theta_of, n: int, X: np.ndarray, f: np.ndarray, sgn, seed: int) -> int | None:
+def _exact_count(param, theta_of, n: int, X: np.ndarray, P: np.ndarray, f: np.ndarray, sgn,
+                 seed: int) -> int | None:
     """msolve's count over F_p of the gauge-fixed fibre equations values(theta(z)) = P f (all D of
     them: an overdetermined system is fine for Groebner bases), or None (no msolve, a complex or
     non-finite point, or not a finite set)."""
@@ -360,9 +366,8 @@ def _exact_count(param, theta_of, n: int, X: np.ndarray, f: np.ndarray, sgn, see
     if ms.binary() is None or np.iscomplexobj(f) and np.any(np.imag(f) != 0):
         return None
     prime = 1_073_741_789
-    Pint = np.kron(np.eye(param.n_outputs), param.basis.evaluate(X))       # integers, exact in floats
     fr = [Fraction(float(v)) for v in np.real(f)]
-    target = [sum(Fraction(int(a)) * b for a, b in zip(row, fr)) for row in Pint]
+    target = [sum(Fraction(int(a)) * b for a, b in zip(row, fr)) for row in P]      # P: integers
     residues = np.array([t.numerator % prime * pow(t.denominator, -1, prime) % prime for t in target],
                         dtype=object)
     cvals = param.constants_array()

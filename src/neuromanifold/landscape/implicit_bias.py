@@ -35,7 +35,7 @@ from ..invariants.dimension import dimension as compute_dimension
 from ..invariants.ed_degree import generic_critical_points
 from ..invariants.metrics import metric as make_metric
 from ..results import Result
-from .voronoi import _wilson
+from .voronoi import wilson_interval
 
 
 @dataclass
@@ -132,7 +132,7 @@ def implicit_bias(arch, samples: int = 200, metric="euclidean", seed: int = 0, *
         counted = int(ok.sum())
         hits = int(np.sum(ok & (best_sub < smooth - 1e-9 * (1 + np.abs(smooth)))))
         result.minimiser_fraction = hits / max(counted, 1)
-        result.minimiser_interval = _wilson(hits, max(counted, 1))
+        result.minimiser_interval = wilson_interval(hits, max(counted, 1))
         result.minimiser_counted = counted
         result.strata = names
         notes.append(f"global minimiser at a subnetwork point for {hits} of {counted} targets "
@@ -163,7 +163,7 @@ def implicit_bias(arch, samples: int = 200, metric="euclidean", seed: int = 0, *
     drop = finite & (kth < rank_tol * np.maximum(s[:, 0], 1e-300))
     good = int(finite.sum())
     result.training_fraction = int(drop.sum()) / max(good, 1)
-    result.training_interval = _wilson(int(drop.sum()), max(good, 1))
+    result.training_interval = wilson_interval(int(drop.sum()), max(good, 1))
     result.diverged_runs = int(runs - good)
     notes.append(f"{int(drop.sum())} of {good} gradient-descent runs ({steps} steps of {lr:g}) end with "
                  f"sigma_{k}(dmu) < {rank_tol:g} sigma_1 (a subnetwork point); {runs - good} diverged")

@@ -80,7 +80,8 @@ def nearest_is_cusp(U: np.ndarray, real_tol: float = 1e-9) -> np.ndarray:
     return np.sum(U ** 2, axis=1) <= best
 
 
-def _wilson(k: int, n: int, z: float = 1.96) -> list[float]:
+def wilson_interval(k: int, n: int, z: float = 1.96) -> list[float]:
+    """95% Wilson score interval of a proportion k / n."""
     p = k / n
     den = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / den
@@ -102,5 +103,5 @@ def cusp_voronoi(samples: int = 100_000, box: float = 1.0, seed: int = 0) -> Vor
                          method="Monte Carlo over uniform targets in the box; nearest point among t = 0 and "
                                 "the real roots of 3t^4 + 2t^2 - 3u_2 t - 2u_1",
                          seconds=time.perf_counter() - t0, seed=seed, samples=samples, box=box,
-                         fraction=frac, interval=_wilson(k, samples), area=frac * (2 * box) ** 2,
+                         fraction=frac, interval=wilson_interval(k, samples), area=frac * (2 * box) ** 2,
                          _points=U, _inside=inside)

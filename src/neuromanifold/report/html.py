@@ -116,7 +116,7 @@ def _slice_figure(arch, path: str, seed: int) -> str | None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..invariants.implicit import implicit_equations
+    from ..invariants.implicit import implicit_equations, term_values
     from ..invariants.dimension import dimension
 
     param = arch.parametrization()
@@ -155,7 +155,7 @@ def _slice_figure(arch, path: str, seed: int) -> str | None:
     s = np.linspace(-scale, scale, 401)
     S, T = np.meshgrid(s, s)
     P = origin[None, None, :] + S[..., None] * dirs[:, 0] + T[..., None] * dirs[:, 1]
-    G = sum(a * np.prod(P ** np.array(e), axis=-1) for e, a in g.items())
+    G = term_values(g, P).sum(axis=-1)
     fig, ax = plt.subplots(figsize=(5, 5))
     ax.contour(S, T, G, levels=[0.0], colors="k", linewidths=1.5)
     gs, gt = np.gradient(G, s, s)
