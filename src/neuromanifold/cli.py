@@ -34,6 +34,7 @@ AsJson = Annotated[bool, typer.Option("--json", help="print JSON instead of a ta
 AtlasPath = Annotated[str | None, typer.Option("--atlas", help="atlas file (default ~/.neuromanifold/atlas.sqlite "
                                                "or NEUROMANIFOLD_ATLAS)")]
 Recompute = Annotated[bool, typer.Option("--recompute", help="compute again even if the atlas has the result")]
+Force = Annotated[bool, typer.Option("--force", help="run even when the size estimate says it will not finish")]
 
 
 def _fail(message: str, hint: str | None = None, code: int = 2):
@@ -51,7 +52,9 @@ def _errors():
     try:
         yield
     except NeuromanifoldError as exc:
-        _fail(str(exc), exc.pointer() if isinstance(exc, SpecError) else None)
+        # the library says how to override a size guard in Python; here it is the option
+        message = str(exc).replace("pass force=True (--force)", "add --force")
+        _fail(message, exc.pointer() if isinstance(exc, SpecError) else None)
     except KeyboardInterrupt:
         _fail("interrupted", code=130)
     except MemoryError:
@@ -114,7 +117,7 @@ def dim(
     as_json: AsJson = False,
     atlas: AtlasPath = None,
     recompute: Recompute = False,
-    force: bool = typer.Option(False, "--force", help="run even when the size estimate says it will not finish"),
+    force: Force = False,
     numerical: bool | None = typer.Option(
         None, "--numerical/--no-numerical",
         help="force or skip the float SVD (default: run it when it is cheap)"),
@@ -146,7 +149,7 @@ def degree(
     as_json: AsJson = False,
     atlas: AtlasPath = None,
     recompute: Recompute = False,
-    force: bool = typer.Option(False, "--force", help="run even when the system looks too large"),
+    force: Force = False,
     msolve: bool = typer.Option(False, "--msolve", help="also count by exact Groebner bases (msolve)"),
 ):
     """Degree of the neuromanifold: pseudo-witness set by monodromy, trace test, certified count."""
@@ -179,7 +182,7 @@ def edd(
     as_json: AsJson = False,
     atlas: AtlasPath = None,
     recompute: Recompute = False,
-    force: bool = typer.Option(False, "--force", help="run even when the system looks too large"),
+    force: Force = False,
 ):
     """ED degree: complex critical points of the distance to a generic point, for a metric on V."""
     with _errors():
@@ -208,6 +211,7 @@ def critical(
     data: str = typer.Option(..., "--data", help="CSV, .npy or .npz: one sample per row, inputs then outputs"),
     seed: Seed = 0,
     as_json: AsJson = False,
+    force: Force = False,
 ):
     """Every complex critical point of the squared-error loss on M for a data set: real or not,
     loss, type on M (local minimum, saddle, maximum), the global minimum."""
@@ -217,7 +221,7 @@ def critical(
 
         target = from_data(spec, *load_data(data, spec))
         with _status(not as_json):
-            result = critical_points(spec, target, seed=seed)
+            result = critical_points(spec, target, seed=seed, force=force)
         result.notes.extend(target.notes)
         if as_json:
             _print_json([dict(result.to_dict(), data=target.to_dict())])
@@ -239,6 +243,7 @@ def census(
     as_json: AsJson = False,
     atlas: AtlasPath = None,
     recompute: Recompute = False,
+    force: Force = False,
 ):
     """Joint table of (#real critical points) x (#local minima) over random instances."""
     with _errors():
@@ -252,10 +257,10 @@ def census(
 
         def compute():
             if as_json or not err.is_terminal:
-                return run(spec, samples, metric, seed=seed, workers=workers)
+                return run(spec, samples, metric, seed=seed, workers=workers, force=force)
             with Progress(console=err, transient=True) as bar:
                 task = bar.add_task("paths", total=None)
-                return run(spec, samples, metric, seed=seed, workers=workers,
+                return run(spec, samples, metric, seed=seed, workers=workers, force=force,
                            progress=lambda n: bar.advance(task, n))
         result = through_atlas("census", spec, {"samples": samples, "metric": metric}, seed, compute, atlas=atlas,
                                recompute=recompute, load=lambda d: CensusResult(**d))
@@ -276,6 +281,7 @@ def crossings(
     plot: str | None = typer.Option(None, "--plot", help="write the counts along the segment (PNG)"),
     seed: Seed = 0,
     as_json: AsJson = False,
+    force: Force = False,
 ):
     """Where the number of real critical points changes along the segment from u0 to u1."""
     with _errors():
@@ -285,7 +291,7 @@ def crossings(
         a = _parse_point(u0) if u0 is not None else None
         b = _parse_point(u1) if u1 is not None else None
         with _status(not as_json):
-            result = discriminant_crossings(spec, a, b, metric, seed=seed, grid=grid)
+            result = discriminant_crossings(spec, a, b, metric, seed=seed, grid=grid, force=force)
         if plot:
             result.plot(plot)
         _emit([result], as_json, crossings_table)
@@ -301,7 +307,7 @@ def fiber(
     as_json: AsJson = False,
     atlas: AtlasPath = None,
     recompute: Recompute = False,
-    force: bool = typer.Option(False, "--force", help="run even when the system looks too large"),
+    force: Force = False,
 ):
     """Generic fibre: dimension, known symmetries, number of symmetry orbits, real components."""
     with _errors():
@@ -333,6 +339,7 @@ def singular(
     as_json: AsJson = False,
     atlas: AtlasPath = None,
     recompute: Recompute = False,
+    force: Force = False,
 ):
     """Singular points of M: the subnetwork strata of a dense network, or one point by the
     Jacobian criterion on the implicit equations."""
@@ -349,7 +356,7 @@ def singular(
                 ("tangent rank", "tangent_rank"), ("codim M", "codimension"),
                 ("equations", "equations"), ("degree bound", "degree_bound")]))
             return
-        result = _stored("singular_strata", spec, None, seed, lambda: singular_strata(spec, seed=seed), atlas,
+        result = _stored("singular_strata", spec, None, seed, lambda: singular_strata(spec, seed=seed, force=force), atlas,
                          recompute, spinner=not as_json, load=_strata_from_dict)
         _emit([result], as_json, strata_table)
 
@@ -363,6 +370,7 @@ def contains(
     as_json: AsJson = False,
     atlas: AtlasPath = None,
     recompute: Recompute = False,
+    force: Force = False,
 ):
     """Is f in the neuromanifold, over C or over R (value true/false, witness parameters when true)?"""
     with _errors():
@@ -371,7 +379,7 @@ def contains(
 
         vector = _parse_point(point)
         result = _stored("contains", spec, {"point": vector, "field": field}, seed,
-                         lambda: run(spec, vector, field, seed=seed), atlas, recompute, spinner=not as_json)
+                         lambda: run(spec, vector, field, seed=seed, force=force), atlas, recompute, spinner=not as_json)
         _emit([result], as_json, lambda r: result_table(r, [
             ("field", "field"), ("fibre points over C", "solutions"), ("real ones", "real_solutions"),
             ("witness", "witness"), ("residual", "residual")]))
@@ -388,6 +396,7 @@ def implicit_bias_command(
     as_json: AsJson = False,
     atlas: AtlasPath = None,
     recompute: Recompute = False,
+    force: Force = False,
 ):
     """How often the global minimiser, or the end of gradient descent, is a subnetwork point."""
     with _errors():
@@ -395,7 +404,7 @@ def implicit_bias_command(
         from .report.tables import result_table
 
         result = _stored("implicit_bias", spec, {"samples": samples, "metric": metric, "steps": steps, "lr": lr},
-                         seed, lambda: implicit_bias(spec, samples, metric, seed=seed, steps=steps, lr=lr), atlas,
+                         seed, lambda: implicit_bias(spec, samples, metric, seed=seed, steps=steps, lr=lr, force=force), atlas,
                          recompute, spinner=not as_json)
         _emit([result], as_json, lambda r: result_table(r, [
             ("minimiser fraction", "minimiser_fraction"), ("95% interval", "minimiser_interval"),
@@ -410,13 +419,14 @@ def voronoi(
     plot: str | None = typer.Option(None, "--plot", help="draw the cell (PNG)"),
     seed: Seed = 0,
     as_json: AsJson = False,
+    force: Force = False,
 ):
     """Voronoi cell of the cusp of y^2 = x^3: the share of targets best approximated by the cusp."""
     with _errors():
         from .landscape.voronoi import cusp_voronoi
         from .report.tables import result_table
 
-        result = cusp_voronoi(samples, box, seed)
+        result = cusp_voronoi(samples, box, seed, force=force)
         if plot:
             result.plot(plot)
         _emit([result], as_json, lambda r: result_table(r, [
@@ -453,7 +463,7 @@ def implicit(
     as_json: AsJson = False,
     atlas: AtlasPath = None,
     recompute: Recompute = False,
-    force: bool = typer.Option(False, "--force", help="run even when the evaluation matrix looks too large"),
+    force: Force = False,
 ):
     """Polynomials of degree <= the bound vanishing on M (exact linear algebra over F_p)."""
     with _errors():
@@ -477,6 +487,7 @@ def train(
     plot: str | None = typer.Option(None, "--plot", help="loss and conserved-quantity drift (PNG)"),
     seed: Seed = 0,
     as_json: AsJson = False,
+    force: Force = False,
 ):
     """Gradient descent (or flow) on the squared-error loss: loss, Jacobian rank, drift of the
     conserved quantities."""
@@ -487,7 +498,7 @@ def train(
 
         target = from_data(spec, *load_data(data, spec))
         with _status(not as_json):
-            result = run(spec, target, steps=steps, lr=lr, method=method, seed=seed)
+            result = run(spec, target, steps=steps, lr=lr, method=method, seed=seed, force=force)
         if plot:
             result.plot(plot)
         _emit([result], as_json, lambda r: result_table(r, [
@@ -515,6 +526,7 @@ def sweep(
     atlas: AtlasPath = None,
     seed: Seed = 0,
     as_json: AsJson = False,
+    force: Force = False,
 ):
     """Compute invariants over a grid of architectures, skipping what the atlas has."""
     with _errors():
@@ -526,9 +538,9 @@ def sweep(
 
         names = [invariant_name(n) for n in invariants.split(",")]
         options = {"metric": metric} if metric and "ed_degree" in names else None
-        total = len(expand(pattern)) * len(names)
+        total = len(expand(pattern, force)) * len(names)
         kwargs = dict(options=options, seed=seed, atlas=atlas, workers=workers, task_timeout=task_timeout,
-                      scheduler=scheduler, recompute=recompute)
+                      scheduler=scheduler, recompute=recompute, force=force)
         if as_json or not err.is_terminal:
             result = run(pattern, names, **kwargs)
         else:

@@ -29,16 +29,18 @@ import time
 from dataclasses import dataclass, field
 
 from ..architectures import parse
-from ..errors import NeuromanifoldError
+from ..errors import NeuromanifoldError, TooLargeError
 from .compute import compute, invariant_name
 from .store import Atlas
 
 _BRACE = re.compile(r"\{([^{}]*)\}")
-MAX_GRID = 10_000
+MAX_GRID = 10_000          # refused above this unless forced
+HARD_MAX_GRID = 1_000_000  # never expanded: the list of specs alone would not fit
 
 
-def expand(pattern: str) -> list[str]:
-    """Every spec string of a brace pattern (module docstring), in order."""
+def expand(pattern: str, force: bool = False) -> list[str]:
+    """Every spec string of a brace pattern (module docstring), in order; more than MAX_GRID
+    only with ``force``."""
     parts = _BRACE.split(pattern)
     texts, choices = parts[0::2], []
     for body in parts[1::2]:
@@ -56,8 +58,11 @@ def expand(pattern: str) -> list[str]:
     count = 1
     for c in choices:
         count *= len(c)
-    if count > MAX_GRID:
-        raise NeuromanifoldError(f"the pattern expands to {count:,} architectures (> {MAX_GRID:,}); narrow it")
+    if count > HARD_MAX_GRID or count > MAX_GRID and not force:
+        more = "" if count > HARD_MAX_GRID else ", or pass force=True (--force) to sweep it anyway"
+        raise TooLargeError(f"the pattern expands to {count:,} architectures (> "
+                            f"{HARD_MAX_GRID if count > HARD_MAX_GRID else MAX_GRID:,}); narrow its ranges{more}",
+                            {"architectures": count})
     out = []
     for combo in itertools.product(*choices):
         s = texts[0]
@@ -220,13 +225,13 @@ def _run_dask(tasks: list[dict], scheduler: str, timeout: float | None, on_done)
 
 def sweep(pattern: str, invariants, options: dict | None = None, seed: int = 0, *, atlas: str | None = None,
           workers: int | None = None, task_timeout: float | None = None, scheduler: str | None = None,
-          recompute: bool = False, progress=None) -> SweepResult:
+          recompute: bool = False, progress=None, force: bool = False) -> SweepResult:
     """Expand ``pattern``, skip what the atlas has, compute the rest in parallel (module docstring)."""
     t0 = time.perf_counter()
     names = [invariant_name(n) for n in (invariants.split(",") if isinstance(invariants, str) else invariants)]
     store = Atlas(atlas)
     path = store.path
-    specs = expand(pattern)
+    specs = expand(pattern, force)
     rows, tasks = [], []
     for text in specs:
         try:

@@ -81,7 +81,7 @@ def trace_test(ws: ImageSlice, reps: np.ndarray, b0: np.ndarray, seed: int = 0,
             "failed_paths": failed, "arcs": attempt + 1}
 
 
-def _image_enclosure_groups(ws: ImageSlice, cert) -> np.ndarray:
+def image_enclosure_groups(ws: ImageSlice, cert) -> np.ndarray:
     """Group the certified lambdas whose image enclosures overlap."""
     import jax
     from ..backends.objects import ObjectFunction
@@ -159,7 +159,7 @@ def degree(arch, seed: int = 0, *, stall_loops: int = 5, rtol: float = 1e-6, cer
     certified_count = 0
     if certify:
         cert = krawczyk(ws.system, found, b0)
-        groups = _image_enclosure_groups(ws, cert)
+        groups = image_enclosure_groups(ws, cert)
         certified_count = len(set(groups[groups >= 0].tolist()))
     msolve_info = None
     if msolve:

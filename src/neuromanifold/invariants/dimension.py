@@ -35,7 +35,6 @@ never lose rank for generic choices.
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 from math import ceil
@@ -48,14 +47,13 @@ from ..backends import jacobians as jb
 from ..backends import primefield as pf
 from ..backends.numeric_rank import numerical_rank, svd_seconds_estimate
 from ..errors import TooLargeError
+from ..guards import MAX_SECONDS, available_memory
 from ..results import Result
 
 #: Exact-rank work units (rows * cols * min(rows, cols)) per second on two cores, measured.
 RATE = {pf.P21: 4.5e10, pf.P26: 2.2e10}
 #: Up to this much work the larger prime P26 is used (better probability bounds).
 P26_WORK = 2.0e11
-#: Refuse (unless forced) above this estimated time.
-MAX_SECONDS = 1800.0
 #: Run the numerical SVD automatically when it should take less than this.
 AUTO_SVD_SECONDS = 20.0
 #: Extra columns kept when the Jacobian is restricted to a random subset of parameters.
@@ -87,18 +85,7 @@ class DimensionResult(Result):
     sigma_first_dropped: float | None = None
 
 
-def _available_memory() -> float:
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return float(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
-
-
-def _work(rows: int, cols: int) -> float:
+def rank_work(rows: int, cols: int) -> float:
     return float(rows) * cols * min(rows, cols)
 
 
@@ -111,8 +98,8 @@ def estimate(arch, prime: int | None = None) -> dict:
     m = max(1, min(len(param.basis), upper))
     rows = m * param.n_outputs
     cols = min(N, upper + COLUMN_MARGIN)
-    sym_work = 0.0 if N - g >= dimV else _work(N, g)
-    work = _work(rows, cols) + sym_work
+    sym_work = 0.0 if N - g >= dimV else rank_work(N, g)
+    work = rank_work(rows, cols) + sym_work
     p = prime or (pf.P26 if work <= P26_WORK else pf.P21)
     seconds = work / RATE.get(p, RATE[pf.P26]) + rows * N * 2e-8
     memory = 8.0 * (3 * rows * N + (0 if sym_work == 0 else 2 * N * g))
@@ -121,7 +108,7 @@ def estimate(arch, prime: int | None = None) -> dict:
 
 
 def _guard(arch, est: dict) -> None:
-    avail = _available_memory()
+    avail = available_memory()
     too_slow = est["seconds"] > MAX_SECONDS
     too_big = est["bytes"] > 0.8 * avail
     if too_slow or too_big:

@@ -34,7 +34,7 @@ from ..homotopy.certify import certify as krawczyk
 from ..homotopy.monodromy import monodromy_solve
 from ..homotopy.system import System, family_member, padded_rows
 from ..results import Result
-from .degree import _image_enclosure_groups
+from .degree import image_enclosure_groups
 from .dimension import dimension as compute_dimension
 from .metrics import metric as make_metric
 from .witness import _cnormal
@@ -176,7 +176,7 @@ def ed_degree(arch, metric="euclidean", seed: int = 0, *, stall_loops: int = 16,
     value = len(found)
     certified_count = 0
     if certify:
-        groups = _image_enclosure_groups(cs, krawczyk(cs.system, found, u0))
+        groups = image_enclosure_groups(cs, krawczyk(cs.system, found, u0))
         certified_count = len(set(groups[groups >= 0].tolist()))
     notes.append(f"complete by monodromy: {mono.stopped} after {mono.loops} loops ({stall_loops} in a row "
                  f"without a new critical point end it); no trace test, so the value is not certified"

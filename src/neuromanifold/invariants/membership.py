@@ -72,8 +72,10 @@ def _check(arch, f, field_name):
     return param, f
 
 
-def contains(arch, f, field: str = "complex", seed: int = 0, rtol: float = 1e-8) -> MembershipResult:
-    """Is f in mu(C^N) (``field="complex"``) or in mu(R^N) (``"real"``)?  Module docstring."""
+def contains(arch, f, field: str = "complex", seed: int = 0, rtol: float = 1e-8, *,
+             force: bool = False) -> MembershipResult:
+    """Is f in mu(C^N) (``field="complex"``) or in mu(R^N) (``"real"``)?  Module docstring.
+    ``force``: run the generic slice method past its size estimate."""
     arch = parse(arch) if isinstance(arch, str) else arch
     t0 = time.perf_counter()
     param, f = _check(arch, f, field)
@@ -91,13 +93,13 @@ def contains(arch, f, field: str = "complex", seed: int = 0, rtol: float = 1e-8)
           and param.powers[0] >= 2):
         out = _shallow_monomial(arch, param, f, field, seed, rtol)
     else:
-        out = _by_slices(arch, param, f, field, seed)
+        out = _by_slices(arch, param, f, field, seed, force=force)
     out.seconds = time.perf_counter() - t0
     out.seed = seed
     return out
 
 
-def _by_slices(arch, param, f, field, seed, slices: int = 4) -> MembershipResult:
+def _by_slices(arch, param, f, field, seed, slices: int = 4, force: bool = False) -> MembershipResult:
     """Any other architecture: the fibre of f meets a generic affine slice theta = theta_c + S lambda
     (lambda in C^k, k = dim M; the fibre has dimension >= N - k) in finitely many points, the
     solutions of the values of f_theta at D points = those of f (k random combinations solved by a
@@ -110,10 +112,10 @@ def _by_slices(arch, param, f, field, seed, slices: int = 4) -> MembershipResult
     D = param.ambient_dimension
     N = param.n_params
     paths = param.theta_degree ** k
-    if paths > MAX_SLICE_PATHS:
+    if paths > MAX_SLICE_PATHS and not force:
         raise TooLargeError(f"membership in {arch} by fibre equations needs up to {param.theta_degree}^{k} = "
                             f"{paths:,} homotopy paths (> {MAX_SLICE_PATHS:,}); no special method is known for "
-                            f"this family", {"paths": paths})
+                            f"this family; pass force=True (--force) to try anyway", {"paths": paths})
     rng = np.random.default_rng([seed, 179])
     X, P = _integer_points(param, rng)
     target = P @ np.asarray(f, complex)

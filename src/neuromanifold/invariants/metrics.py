@@ -43,6 +43,12 @@ class Metric:
         """Positive definite (a metric), not only semidefinite (a pseudometric)."""
         return self.rank == len(self.Q)
 
+    @property
+    def condition(self) -> float:
+        """Condition number of Q (largest over smallest eigenvalue; inf for a pseudometric)."""
+        w = np.linalg.eigvalsh(self.Q)
+        return float(w[-1] / w[0]) if len(w) and w[0] > 0 else float("inf")
+
     def norm2(self, z) -> float:
         z = np.asarray(z)
         return float(np.real(np.conj(z) @ self.Q @ z))

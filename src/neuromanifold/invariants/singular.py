@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import jax.numpy as jnp
 import numpy as np
 
+from .. import guards
 from ..architectures import parse
 from ..architectures.spec import format_spec
 from ..backends import exact_rank
@@ -31,6 +32,7 @@ from ..backends import primefield as pf
 from ..backends.jacobians import exact_jacobian
 from ..errors import NeuromanifoldError
 from ..results import Result
+from .dimension import RATE, rank_work
 from .dimension import dimension as compute_dimension
 from .implicit import implicit_equations
 
@@ -344,20 +346,28 @@ def _exact_ranks(param, emb, m: int, p: int, rng) -> tuple[int, int]:
     return int(rank_mu), int(exact_rank.rank(np.asarray(J).reshape(-1, m), p))
 
 
-def singular_strata(arch, seed: int = 0, prime: int | None = None) -> StrataResult:
+def singular_strata(arch, seed: int = 0, prime: int | None = None, *, force: bool = False) -> StrataResult:
     """Candidate singular strata of parameter space (narrower layers, low-rank weight blocks,
     zero filter taps, collapsed attention heads): for each, the exact rank of dmu at a random point
     of it, the dimension of its image (exact rank of d(mu o embedding)), and whether its image's
     generic point is a singular point of M (Jacobian criterion, where implicit equations of low
-    degree cut M out; None otherwise)."""
+    degree cut M out; None otherwise).  Refused, with its estimate, past ``guards.MAX_SECONDS``
+    unless ``force``."""
     arch = parse(arch) if isinstance(arch, str) else arch
     t0 = time.perf_counter()
     param = arch.parametrization()
-    k = int(compute_dimension(arch, seed=seed).value)
     p = pf.check_prime(prime) if prime is not None else pf.P26
     rng = np.random.default_rng([seed, 139])
     strata = []
-    for name, kind, m, emb in _candidates(arch, param):
+    candidates = _candidates(arch, param)
+    rows = max(len(param.basis), 1) * param.n_outputs
+    N = param.n_params
+    each = (rank_work(rows, N) + sum(rank_work(rows, m) for _, _, m, _ in candidates) / max(len(candidates), 1)) \
+        / RATE[pf.P26] + 2e-8 * rows * N
+    guards.check(f"the {len(candidates)} candidate strata of {arch} (exact {rows:,} x {N:,} Jacobians)",
+                 len(candidates) * each, force, nbytes=8.0 * 3 * rows * N)
+    k = int(compute_dimension(arch, seed=seed, force=force).value)
+    for name, kind, m, emb in candidates:
         rank, dim = _exact_ranks(param, emb, m, p, rng)
         real_theta = np.asarray(emb(jnp.asarray(rng.standard_normal(m))))
         try:

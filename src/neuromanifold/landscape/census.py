@@ -19,11 +19,13 @@ from dataclasses import dataclass, field
 import jax
 import numpy as np
 
+from .. import guards
 from ..architectures import parse
 from ..errors import NeuromanifoldError
 from ..homotopy.system import System, family_member
 from ..homotopy.tracker import TrackOptions, track
 from ..invariants.dimension import dimension as compute_dimension
+from ..invariants.ed_degree import MAX_UNKNOWNS as ED_MAX_UNKNOWNS
 from ..invariants.ed_degree import CriticalSlice, generic_critical_points
 from ..invariants.metrics import metric as make_metric
 from ..results import Result
@@ -106,13 +108,14 @@ PARALLEL_MIN_PATHS = 20_000
 
 
 def census(arch, samples: int = 100, metric: str = "euclidean", seed: int = 0, *,
-           progress=None, max_paths: int = 2_000_000, arcs: int = 3,
-           workers: int | None = None) -> CensusResult:
+           progress=None, arcs: int = 3, workers: int | None = None, force: bool = False) -> CensusResult:
     """Joint table of (#real critical points, #local minima) over ``samples`` random instances.
 
     ``workers`` processes share the instances (default: one per core once the census has
     ``PARALLEL_MIN_PATHS`` paths; ``workers=1`` keeps it in this process); every instance is
-    tracked along the same arcs either way, so the table does not depend on the split."""
+    tracked along the same arcs either way, so the table does not depend on the split.  The
+    census is refused, with its time estimate, when it would run past ``guards.MAX_SECONDS``,
+    unless ``force``."""
     arch = parse(arch) if isinstance(arch, str) else arch
     t0 = time.perf_counter()
     if metric not in CENSUS_METRICS:
@@ -127,16 +130,16 @@ def census(arch, samples: int = 100, metric: str = "euclidean", seed: int = 0, *
     if k == D:
         raise NeuromanifoldError(f"{arch} is filling (M = V): every instance has the single critical point "
                                  f"u, a minimum; there is nothing to census")
+    guards.unknowns(f"the critical system of {arch}", k, ED_MAX_UNKNOWNS, force)
     base = make_metric(param, metric, seed=seed).Q
     cs, reps, w0, _ = generic_critical_points(param, k, base, seed)
     E = len(reps)
-    if E * samples > max_paths:
-        raise NeuromanifoldError(f"{samples} instances x {E} critical points = {E * samples:,} paths "
-                                 f"(> {max_paths:,}): use fewer samples")
-    W, Qz = _instances(cs, samples, metric, seed)
     if workers is None:
-        workers = _cores() if E * samples >= PARALLEL_MIN_PATHS else 1
+        workers = guards.cores() if E * samples >= PARALLEL_MIN_PATHS else 1
     workers = max(1, min(workers, samples))
+    guards.paths(f"a census of {samples:,} instances x {E} critical points ({E * samples:,} paths)", E * samples,
+                 k, force, workers=workers, instead="use fewer --samples")
+    W, Qz = _instances(cs, samples, metric, seed)
     job = dict(spec=str(arch), k=k, Q=base, seed=seed, reps=reps, w0=w0, arcs=arcs)
     if workers == 1:
         real, minima, good, failed = _census_share(cs, job, W, Qz, progress)
@@ -156,27 +159,28 @@ def census(arch, samples: int = 100, metric: str = "euclidean", seed: int = 0, *
         failed_instances=int(samples - good.sum()), dimension=k, notes=notes)
 
 
-def _cores() -> int:
-    import os
-
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def _instances(cs: CriticalSlice, samples: int, metric: str, seed: int):
-    """Random instances in value coordinates: targets w = P u (u Gaussian) and metrics
-    Q_z = P^-T Q P^-1 (Q = F^T F, F Gaussian, for ``generic``; Q = I for ``euclidean``)."""
-    D = len(cs.Qz)
+def instances(ambient_dimension: int, samples: int, metric: str = "euclidean", seed: int = 0):
+    """The instances of ``census(arch, samples, metric, seed)`` in the coordinates of V (coefficient
+    vectors, ``ambient_dimension`` = dim V): (U, Q) with instance i the target U[i] (Gaussian) and
+    the metric Q[i] (F^T F with F Gaussian / sqrt(dim V) for ``generic``, the identity for
+    ``euclidean``), so that other solvers can be given exactly the census's instances.  The draws
+    depend on ``samples`` (all targets first, then all metrics)."""
+    D = ambient_dimension
     rng = np.random.default_rng([seed, 101])
-    Pinv = np.linalg.inv(cs.P)
     U = rng.standard_normal((samples, D))
     if metric == "generic":
         F = rng.standard_normal((samples, D, D)) / np.sqrt(D)
         Qs = np.einsum("sji,sjk->sik", F, F)
     else:
         Qs = np.broadcast_to(np.eye(D), (samples, D, D))
+    return U, Qs
+
+
+def _instances(cs: CriticalSlice, samples: int, metric: str, seed: int):
+    """Random instances (:func:`instances`) in value coordinates: targets w = P u and metrics
+    Q_z = P^-T Q P^-1."""
+    U, Qs = instances(len(cs.Qz), samples, metric, seed)
+    Pinv = np.linalg.inv(cs.P)
     return U @ cs.P.T, np.einsum("ji,sjk,kl->sil", Pinv, Qs, Pinv)
 
 

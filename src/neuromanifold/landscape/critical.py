@@ -19,14 +19,21 @@ from dataclasses import dataclass, field
 import jax
 import numpy as np
 
+from .. import guards
 from ..architectures import parse
 from ..errors import NeuromanifoldError
 from ..homotopy.monodromy import _first_of_classes
 from ..homotopy.tracker import track
 from ..invariants.dimension import dimension as compute_dimension
+from ..invariants.ed_degree import MAX_UNKNOWNS as ED_MAX_UNKNOWNS
+from ..homotopy.certify import certify as krawczyk
+from ..invariants.degree import image_enclosure_groups
 from ..invariants.ed_degree import generic_critical_points
 from ..invariants.metrics import metric as make_metric
 from ..results import Result, plain
+
+#: Beyond this condition number of the metric Q (near-singular data) no count is claimed.
+MAX_METRIC_CONDITION = 1e8
 
 
 @dataclass
@@ -65,12 +72,31 @@ class CriticalPointsResult(Result):
         return d
 
 
+def is_cone(param, seed: int = 0, tol: float = 1e-9) -> bool:
+    """Is M a cone (t M = M for every scalar t)?  M is a cone iff the Euler field z -> z is tangent to
+    it, i.e. z = mu(theta) lies in the column span of dmu at a generic theta (then its flow, scaling,
+    preserves the irreducible variety M).  Tested at a random real theta by least squares: a
+    relative residual below ``tol`` says cone; anything else (including a badly conditioned test)
+    says not a cone, which only keeps the caller from rescaling."""
+    import jax.numpy as jnp
+
+    coeffs = param.coefficient_function()
+    c = jnp.asarray(param.constants_array())
+    theta = jnp.asarray(param.random_params(np.random.default_rng([seed, 211])))
+    z = np.asarray(coeffs(theta, c))
+    J = np.asarray(jax.jacfwd(lambda th: coeffs(th, c))(theta))
+    if not np.all(np.isfinite(J)) or not np.linalg.norm(z):
+        return False
+    a = np.linalg.lstsq(J, z, rcond=1e-10)[0]
+    return bool(np.linalg.norm(J @ a - z) <= tol * np.linalg.norm(z))
+
+
 def _kind(index: int, k: int) -> str:
     return "local minimum" if index == 0 else "local maximum" if index == k else "saddle"
 
 
 def critical_points(arch, u, metric="euclidean", seed: int = 0, *, stall_loops: int = 16,
-                    real_tol: float = 1e-8) -> CriticalPointsResult:
+                    real_tol: float = 1e-8, force: bool = False) -> CriticalPointsResult:
     """All complex critical points of ||z - u||_Q^2 on M for the target u (coefficients in V, or a
     DataTarget from :func:`from_data`, which brings its own metric) and ``metric`` (a name or a
     matrix): real or not, loss, Hessian index on M.
@@ -96,8 +122,27 @@ def critical_points(arch, u, metric="euclidean", seed: int = 0, *, stall_loops: 
                                     real_count=int(point.real), minima=int(point.real),
                                     global_minimum=0 if point.real else None,
                                     seconds=time.perf_counter() - t0, **common)
+    guards.unknowns(f"the critical system of {arch}", k, ED_MAX_UNKNOWNS, force)
+    if not np.all(np.isfinite(u)):
+        raise NeuromanifoldError("the target has a non-finite coordinate (inf or nan): give finite numbers")
     cs, reps, w0, mono = generic_critical_points(param, k, M.Q, seed, stall_loops)
-    w1 = cs.target(u)
+    E = len(reps)
+    notes = [f"the generic problem has {E} critical points (monodromy, {mono.stopped} after "
+             f"{mono.loops} loops)"]
+    # a cone's critical points scale with the target: track to u / s, scale back (the homotopy's
+    # tolerances are relative to 1 + |z|, so a target of norm 1e12 or 1e-12 is tracked at norm 1)
+    top = float(np.abs(u).max()) if u.size else 0.0
+    size = top * float(np.linalg.norm(u / top)) if top > 0 else 0.0     # no overflow at 1e200
+    if size > 1e150:
+        raise NeuromanifoldError(f"the target has norm {size:.3g}: its loss |u|^2 overflows double precision; "
+                                 f"rescale the data (e.g. divide the outputs by {10 ** int(np.log10(size)):.0e})")
+    scale = size if size > 0 and abs(np.log10(size)) > 2 and is_cone(param, seed) else 1.0
+    if scale != 1.0:
+        notes.append(f"M is a cone: tracked to u / {scale:.3g} and scaled back")
+    elif size > 1e8:
+        notes.append(f"|u| = {size:.3g}: coordinates this large are beyond the homotopy's tolerances (M is "
+                     f"not a cone, so u cannot be rescaled); rescale the data")
+    w1 = cs.target(u / scale)
     r = track(cs.system, reps, w0, w1, seed=seed)
     ends = r.solutions[r.success]
     Z = cs.images(ends)
@@ -105,18 +150,39 @@ def critical_points(arch, u, metric="euclidean", seed: int = 0, *, stall_loops: 
         first = _first_of_classes(Z, 1e-6)
         ends, Z = ends[first], Z[first]
     Pinv = np.linalg.inv(cs.P)
-    points = _classify(cs, ends, Z, w1, Pinv, u, M.Q, k, real_tol)
+    points = _classify(cs, ends, Z, w1, Pinv, u / scale, M.Q, k, real_tol)
+    for p in points:
+        p.coefficients, p.loss = p.coefficients * scale, p.loss * scale ** 2
     points.sort(key=lambda p: (not p.real, float(np.real(p.loss))))
     real = [i for i, p in enumerate(points) if p.real]
-    notes = [f"the generic problem has {len(reps)} critical points (monodromy, {mono.stopped} after "
-             f"{mono.loops} loops); {len(ends)} distinct ones reached the target"]
-    if r.failed:
-        notes.append(f"{r.failed} path(s) to the target did not end at a regular point: the target may lie "
-                     f"on the ED discriminant (critical points meeting) or critical points may go to infinity")
+    # Complete when each of the E paths ends at its own regular point: the isolated critical points
+    # at the target number at most the generic count (Sommese--Wampler, Thm 7.1.1), so with E that
+    # count these are all of them.  E comes from monodromy (no trace test), so the count is not
+    # certified; what is certified (Krawczyk boxes with disjoint images) is that the points found
+    # are distinct critical points: ``lower``.
+    complete = r.failed == 0 and len(ends) == E
+    certified_count = 0
+    if len(ends):
+        certified_count = len(set(image_enclosure_groups(cs, krawczyk(cs.system, ends, w1)).tolist()) - {-1})
+    conditioned = M.condition <= MAX_METRIC_CONDITION
+    if not conditioned:
+        notes.append(f"UNRELIABLE: the metric has condition number {M.condition:.2g} (> {MAX_METRIC_CONDITION:.0e}: "
+                     f"near-singular data); monodromy and tracking may miss critical points, so no count is given")
+    if not complete:
+        notes.append(f"INCOMPLETE: {E - len(ends)} of {E} paths did not reach a distinct regular critical point "
+                     f"({r.failed} failed): the target may lie on or near the ED discriminant (critical points "
+                     f"meeting, or a positive-dimensional critical set) or critical points may go to infinity; "
+                     f"the {len(points)} found are genuine, the count is only a lower bound")
+    elif certified_count < E:
+        notes.append(f"{E - certified_count} of the {E} end points have no certified Krawczyk box (an ill-"
+                     f"conditioned critical point: the target is near the ED discriminant)")
+    notes.append(f"{certified_count} distinct critical points certified (Krawczyk); completeness rests on the "
+                 f"monodromy count {E}; real or complex judged at tolerance {real_tol:g}")
     return CriticalPointsResult(
-        value=len(points), certified=False, lower=None, upper=len(reps),
-        method="parameter homotopy from the generic critical points (monodromy) to the target; Hessian "
-               "index on M from the parametrisation of a parameter slice",
+        value=len(points) if complete and conditioned else None, certified=False, lower=certified_count,
+        upper=None,
+        method="parameter homotopy from the generic critical points (monodromy) to the target, Krawczyk "
+               "certification; Hessian index on M from the parametrisation of a parameter slice",
         points=points, real_count=len(real), minima=sum(p.kind == "local minimum" for p in points),
         global_minimum=real[0] if real else None, failed_paths=int(r.failed),
         seconds=time.perf_counter() - t0, notes=notes, **common)

@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import guards
 from ..architectures import parse
 from ..errors import NeuromanifoldError
 from ..homotopy.tracker import track
 from ..invariants.dimension import dimension as compute_dimension
+from ..invariants.ed_degree import MAX_UNKNOWNS as ED_MAX_UNKNOWNS
 from ..invariants.ed_degree import generic_critical_points
 from ..invariants.metrics import metric as make_metric
 from ..results import Result
@@ -62,7 +64,7 @@ class CrossingsResult(Result):
 
 
 def discriminant_crossings(arch, u0=None, u1=None, metric="euclidean", seed: int = 0, *, grid: int = 64,
-                           tol: float = 1e-6) -> CrossingsResult:
+                           tol: float = 1e-6, force: bool = False) -> CrossingsResult:
     """Crossings of the ED discriminant along the segment from u0 to u1 (coefficient vectors;
     random Gaussian ones from ``seed`` when not given)."""
     arch = parse(arch) if isinstance(arch, str) else arch
@@ -85,8 +87,13 @@ def discriminant_crossings(arch, u0=None, u1=None, metric="euclidean", seed: int
     k = int(compute_dimension(arch, seed=seed).value)
     if k == D:
         raise NeuromanifoldError(f"{arch} is filling: the only critical point is u itself, never crossing")
+    guards.unknowns(f"the critical system of {arch}", k, ED_MAX_UNKNOWNS, force)
     cs, reps, w0, _ = generic_critical_points(param, k, M.Q, seed)
     E = len(reps)
+    # the grid, then about log2(1 / (grid tol)) rounds of bisection over the (few) crossings
+    rounds = max(0, int(np.ceil(np.log2(max(1.0, 1.0 / (grid * tol))))))
+    guards.paths(f"the segment's {grid:,} grid points x {E} critical points", E * (grid + 4 * rounds), k, force,
+                 instead="use a smaller --grid")
 
     def counts(svals: np.ndarray):
         W = np.outer(1 - svals, cs.P @ u0) + np.outer(svals, cs.P @ u1)

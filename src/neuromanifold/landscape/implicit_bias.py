@@ -28,10 +28,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .. import guards
 from ..architectures import parse
 from ..errors import NeuromanifoldError
 from ..homotopy.tracker import track
 from ..invariants.dimension import dimension as compute_dimension
+from ..invariants.ed_degree import MAX_UNKNOWNS as ED_MAX_UNKNOWNS
 from ..invariants.ed_degree import generic_critical_points
 from ..invariants.metrics import metric as make_metric
 from ..results import Result
@@ -54,7 +56,8 @@ class ImplicitBiasResult(Result):
     dimension: int = 0
 
 
-def _best_real_losses(arch, U: np.ndarray, Q: np.ndarray, seed: int, real_tol: float = 1e-8):
+def _best_real_losses(arch, U: np.ndarray, Q: np.ndarray, seed: int, real_tol: float = 1e-8,
+                      force: bool = False):
     """Per target row of U: least loss among the real critical points on the smooth part of M
     (inf if none), and whether every path was regular."""
     param = arch.parametrization()
@@ -64,8 +67,11 @@ def _best_real_losses(arch, U: np.ndarray, Q: np.ndarray, seed: int, real_tol: f
         return np.zeros(len(U)), np.ones(len(U), bool)          # filling: u itself
     if k == 0:
         return np.einsum("si,ij,sj->s", U, Q, U), np.ones(len(U), bool)   # M = {0}
+    guards.unknowns(f"the critical system of {arch}", k, ED_MAX_UNKNOWNS, force)
     cs, reps, w0, _ = generic_critical_points(param, k, Q, seed)
     E = len(reps)
+    guards.paths(f"{len(U):,} targets x {E} critical points of {arch}", len(U) * E, k, force,
+                 instead="use fewer --samples")
     W = U @ cs.P.T
     r = track(cs.system, np.tile(reps, (len(U), 1)), w0, np.repeat(W, E, axis=0), seed=seed,
               check_injective=False, retrack=False)
@@ -91,10 +97,11 @@ def _narrower_networks(arch) -> list:
 
 def implicit_bias(arch, samples: int = 200, metric="euclidean", seed: int = 0, *, runs: int | None = None,
                   steps: int = 2000, lr: float = 0.01, rank_tol: float = 1e-4,
-                  minimiser: bool | None = None) -> ImplicitBiasResult:
+                  minimiser: bool | None = None, force: bool = False) -> ImplicitBiasResult:
     """Fractions of targets (global minimiser) and of training runs (end point) at subnetwork points
     (module docstring).  ``minimiser=None`` runs the critical-point part where it applies (dense,
-    not filling)."""
+    not filling).  Each part is refused, with its estimate, when it would run past
+    ``guards.MAX_SECONDS``, unless ``force``."""
     arch = parse(arch) if isinstance(arch, str) else arch
     t0 = time.perf_counter()
     if samples < 1:
@@ -113,11 +120,13 @@ def implicit_bias(arch, samples: int = 200, metric="euclidean", seed: int = 0, *
     if minimiser is None:
         minimiser = dense and k < D
     if minimiser:
+        # before the targets are drawn: at least one path per target, and the targets themselves
+        guards.paths(f"{samples:,} targets on {arch}", samples, k, force, instead="use fewer --samples")
         if not dense:
             raise NeuromanifoldError(f"the global-minimiser part needs the subnetwork strata of a dense family, "
                                      f"not {arch.family!r}; pass minimiser=False for the training part only")
         U = rng.standard_normal((samples, D))
-        smooth, ok = _best_real_losses(arch, U, Mt.Q, seed)
+        smooth, ok = _best_real_losses(arch, U, Mt.Q, seed, force=force)
         best_sub = np.full(samples, np.inf)
         names = []
         for layer, width, sub in _narrower_networks(arch):
@@ -125,7 +134,7 @@ def implicit_bias(arch, samples: int = 200, metric="euclidean", seed: int = 0, *
                 loss = np.einsum("si,ij,sj->s", U, Mt.Q, U)            # the zero network
                 names.append(f"zero neurons at layer {layer} (f = 0)")
             else:
-                loss, ok_sub = _best_real_losses(sub, U, Mt.Q, seed)
+                loss, ok_sub = _best_real_losses(sub, U, Mt.Q, seed, force=force)
                 ok &= ok_sub
                 names.append(str(sub))
             best_sub = np.minimum(best_sub, loss)
@@ -151,10 +160,20 @@ def implicit_bias(arch, samples: int = 200, metric="euclidean", seed: int = 0, *
     step = jax.vmap(lambda th, u: th - lr * jax.grad(loss)(th, u))
 
     @jax.jit
-    def descend(th, U):
-        return jax.lax.fori_loop(0, steps, lambda _, x: step(x, U), th)
+    def descend(th, U, n):
+        return jax.lax.fori_loop(0, n, lambda _, x: step(x, U), th)
 
-    final = np.asarray(descend(inits, targets))
+    # in blocks, the first ones timed: refused when the rest would take too long
+    watch = guards.Stopwatch(f"{runs:,} runs x {steps:,} gradient-descent steps on {arch}", steps, force,
+                             instead="use fewer --samples or --steps")
+    sizes, done, final = guards.block_sizes(), 0, inits
+    while done < steps:
+        n = min(next(sizes), steps - done)
+        final = descend(final, targets, n)
+        final.block_until_ready()
+        done += n
+        watch.lap(done)
+    final = np.asarray(final)
     jac = jax.jit(jax.vmap(jax.jacfwd(lambda th: coeffs(th, c))))
     finite = np.all(np.isfinite(final), axis=1) & (np.abs(final).max(axis=1) < 1e6)
     J = np.asarray(jac(jnp.asarray(np.where(finite[:, None], final, 0.0))))

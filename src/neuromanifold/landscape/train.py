@@ -26,6 +26,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .. import guards
 from ..architectures import parse
 from ..errors import NeuromanifoldError
 from ..invariants.metrics import metric as make_metric
@@ -91,10 +92,13 @@ def conserved_quantities(arch, param):
 
 
 def train(arch, target, metric="euclidean", *, steps: int = 1000, lr: float = 0.01, init=None,
-          seed: int = 0, method: str = "gd", record: int = 50, rtol: float = 1e-11) -> TrainResult:
+          seed: int = 0, method: str = "gd", record: int = 50, rtol: float = 1e-11,
+          force: bool = False) -> TrainResult:
     """Minimise ||c(theta) - u||_Q^2 from ``init`` (default: seeded Gaussian parameters) by gradient
     descent (``steps`` steps of size ``lr``) or by the gradient flow over the same time horizon
-    (``method="ode"``).  ``target``: a coefficient vector u, or a DataTarget (its own metric)."""
+    (``method="ode"``).  ``target``: a coefficient vector u, or a DataTarget (its own metric).
+    Gradient descent times its first blocks of steps and stops, with the estimate, when the rest
+    would run past ``guards.MAX_SECONDS``, unless ``force``."""
     arch = parse(arch) if isinstance(arch, str) else arch
     t0 = time.perf_counter()
     if method not in METHODS:
@@ -154,14 +158,21 @@ def train(arch, target, metric="euclidean", *, steps: int = 1000, lr: float = 0.
         th = jnp.asarray(theta)
 
         @jax.jit
-        def block(th):
-            return jax.lax.fori_loop(0, every, lambda _, x: x - lr * grad(x), th)
+        def block(th, n):
+            return jax.lax.fori_loop(0, n, lambda _, x: x - lr * grad(x), th)
         log(0.0, th)
         done = 0
+        watch = guards.Stopwatch(f"{steps:,} gradient-descent steps on {arch}", steps, force,
+                                 instead="use fewer --steps")
+        sizes = guards.block_sizes()
         while done < steps:
-            n = min(every, steps - done)
-            th = block(th) if n == every else jax.lax.fori_loop(0, n, lambda _, x: x - lr * grad(x), th)
-            done += n
+            record_at = min(done + every, steps)
+            while done < record_at:
+                n = min(next(sizes), record_at - done)
+                th = block(th, n)
+                th.block_until_ready()
+                done += n
+                watch.lap(done)
             log(done * lr, th)
         theta = np.asarray(th)
     else:

@@ -121,8 +121,10 @@ def result_table(r, fields: list[tuple[str, str]]) -> Table:
 
 def critical_table(r, constant: float = 0.0) -> Table:
     """The critical points of a loss: one row each (real ones first, by loss), then the summary."""
-    table = Table(title=Text(f"{r.spec}: {r.value} complex critical points, {r.real_count} real, "
-                             f"{r.minima} local minima", style="bold"), box=box.ROUNDED, title_justify="left")
+    count = f"{r.value} complex critical points" if r.value is not None else \
+        f"INCOMPLETE: {len(r.points)} critical points found ({r.lower} certified), no count claimed"
+    table = Table(title=Text(f"{r.spec}: {count}, {r.real_count} real, {r.minima} local minima", style="bold"),
+                  box=box.ROUNDED, title_justify="left")
     for name in ("#", "real", "loss", "type", "index", "smooth"):
         table.add_column(name)
     for i, p in enumerate(r.points):
