@@ -193,3 +193,44 @@ def test_near_singular_data_gives_no_count():
     assert any(n.startswith("UNRELIABLE") for n in r.notes)
     with pytest.raises(NeuromanifoldError, match="pseudometric"):
         critical_points(SPEC, from_data(SPEC, np.stack([x, x], axis=1), Y))
+
+
+# -- huge, tiny and zero points in membership and fibres ------------------------------------------
+
+CUBIC = 'mlp(widths=[2,2,1], activation="x^3")'
+
+
+@pytest.mark.parametrize("field", ["complex", "real"])
+def test_zero_is_in_every_neuromanifold(field):
+    from neuromanifold.invariants.membership import contains
+
+    r = contains(CUBIC, np.zeros(4), field)
+    assert r.value is True and r.certified and r.witness == [0.0] * 6
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e300])
+def test_membership_at_extreme_scales(scale):
+    """x^3 + y^3 is in M over R (two cubes); x^3 - x y^2 only over C (the seed example): at any scale.
+    The witness reproduces f."""
+    from neuromanifold.invariants.membership import contains
+    from neuromanifold import parse
+
+    inside = contains(CUBIC, np.array([1.0, 0.0, 0.0, 1.0]) * scale, "real")
+    assert inside.value is True and inside.certified
+    f = np.asarray(parse(CUBIC).parametrization().coefficients(np.array(inside.witness)))
+    assert np.allclose(f / scale, [1.0, 0.0, 0.0, 1.0], atol=1e-8)
+    outside = contains(CUBIC, np.array([1.0, 0.0, -1.0, 0.0]) * scale, "real")
+    assert outside.value is False
+    assert contains(CUBIC, np.array([1.0, 0.0, -1.0, 0.0]) * scale, "complex").value is True
+
+
+def test_linear_membership_and_fibre_at_extreme_scales():
+    from neuromanifold.invariants.fiber import fiber
+    from neuromanifold.invariants.membership import contains
+
+    assert contains(SPEC, np.array([1.0, 1.0, 1.0, 1.0]) * 1e300).value is True       # rank one
+    assert contains(SPEC, np.array([1.0, 1.0, 1.0, -1.0]) * 1e300).value is False     # rank two
+    # rank f = r = 1 = the hidden width: 2^1 real components (theorem in the fibre module)
+    for scale in (1e-300, 1e200):
+        r = fiber(SPEC, point=np.array([1.0, 0.0, 0.0, 0.0]) * scale)
+        assert r.real_components == r.real_components_expected == 2

@@ -128,7 +128,7 @@ def test_membership_by_slices_for_other_families():
     assert np.allclose(np.asarray(param.coefficients(np.array(real_witness))), f, atol=1e-8)
     assert not contains(spec, np.random.default_rng(3).standard_normal(6), "complex").value
     with pytest.raises(NeuromanifoldError, match="homotopy paths"):
-        contains('mlp(widths=[3,3,3,1], activation="x^3")', np.zeros(55), "complex")
+        contains('mlp(widths=[3,3,3,1], activation="x^3")', np.ones(55), "complex")
 
 
 def test_membership_of_linear_networks_and_bad_input():

@@ -233,8 +233,14 @@ def fiber(arch, seed: int = 0, *, point=None, real_samples: int = 16, force: boo
                 raise NeuromanifoldError(
                     f"the point has {f_target.size} coordinates; {arch} lives in a space of dimension "
                     f"{param.ambient_dimension} (a {arch.widths[-1]}x{arch.widths[0]} matrix, row-major)")
+            if not np.all(np.isfinite(f_target)):
+                raise NeuromanifoldError("the point has a non-finite coordinate (inf or nan): give finite numbers")
+        # the fibres over f and over f / s (s > 0) correspond by scaling the last weight matrix, so
+        # f is scaled to entries of size one (no overflow at 1e300, no rank lost at 1e-300)
+        top = float(np.abs(f_target).max())
+        f_target = f_target / top if top > 0 else f_target
         mat = f_target.reshape(arch.widths[-1], arch.widths[0])
-        rank = int(np.linalg.matrix_rank(mat, tol=1e-9 * max(1.0, np.abs(mat).max())))
+        rank = int(np.linalg.matrix_rank(mat, tol=1e-9))
         if rank > min(arch.widths):
             raise NeuromanifoldError(f"the point has rank {rank} > {min(arch.widths)}: it is not in "
                                      f"the neuromanifold of {arch}, so its fibre is empty")

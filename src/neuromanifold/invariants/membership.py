@@ -83,6 +83,45 @@ def contains(arch, f, field: str = "complex", seed: int = 0, rtol: float = 1e-8,
         return MembershipResult(spec=str(arch), invariant="contains", value=False, certified=True,
                                 method="a non-real point is not the image of real parameters",
                                 field=field, point=_plain(f), seed=seed, seconds=time.perf_counter() - t0)
+    if not np.any(f):
+        zero = np.zeros(param.n_params)
+        if not np.any(np.asarray(param.coefficients(zero))):
+            return MembershipResult(spec=str(arch), invariant="contains", value=True, certified=True,
+                                    method="f = 0 = mu(0)", field=field, point=_plain(f), witness=_plain(zero),
+                                    residual=0.0, seed=seed, seconds=time.perf_counter() - t0)
+    # f in M(K) iff f / s in M(K) for s > 0, when mu is linear in one block of weights (scale the
+    # block by s): the methods below then see coefficients of size one, not 1e300 or 1e-300
+    block = linear_block(param, seed)
+    s = float(np.abs(f).max()) if block is not None and np.any(f) else 1.0
+    out = _dispatch(arch, param, f / s, field, seed, rtol, force)
+    if s != 1.0:
+        out.point = _plain(f)
+        out.notes.append(f"tested f / {s:.3g} (mu is linear in the block {block[0]}: its weights scaled back)")
+        if out.witness is not None:
+            w = np.array([complex(*x) if isinstance(x, list) else x for x in out.witness])
+            w[block[1]:block[1] + block[2]] *= s
+            out.witness = _plain(w)
+    out.seconds = time.perf_counter() - t0
+    out.seed = seed
+    return out
+
+
+def linear_block(param, seed: int = 0) -> tuple[str, int, int] | None:
+    """(name, offset, size) of a weight block in which mu is linear (homogeneous of degree one:
+    mu(.., t B, ..) = t mu(.., B, ..)), tested at a random real point with t = 2; None if none is.
+    Then M(R) and M(C) are cones and the fibres over f and t f correspond by scaling B."""
+    rng = np.random.default_rng([seed, 223])
+    theta = param.random_params(rng)
+    z = np.asarray(param.coefficients(theta))
+    for name, _, off, size in reversed(param.blocks):
+        th = theta.copy()
+        th[off:off + size] *= 2.0
+        if np.allclose(np.asarray(param.coefficients(th)), 2.0 * z, rtol=1e-10, atol=1e-12 * np.abs(z).max()):
+            return name, off, size
+    return None
+
+
+def _dispatch(arch, param, f, field, seed, rtol, force) -> MembershipResult:
     if arch.family == "linear" and not arch.bias:
         out = _linear(arch, param, f, field, rtol)
     elif arch.family == "attention" and arch.depth == 1:
@@ -94,8 +133,6 @@ def contains(arch, f, field: str = "complex", seed: int = 0, rtol: float = 1e-8,
         out = _shallow_monomial(arch, param, f, field, seed, rtol)
     else:
         out = _by_slices(arch, param, f, field, seed, force=force)
-    out.seconds = time.perf_counter() - t0
-    out.seed = seed
     return out
 
 
