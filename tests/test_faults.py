@@ -234,3 +234,14 @@ def test_linear_membership_and_fibre_at_extreme_scales():
     for scale in (1e-300, 1e200):
         r = fiber(SPEC, point=np.array([1.0, 0.0, 0.0, 0.0]) * scale)
         assert r.real_components == r.real_components_expected == 2
+
+
+def test_monodromy_reports_injected_failures_and_never_overcounts(monkeypatch):
+    """Every batched run loses its first path: the ED degree of rank-one 3 x 3 matrices (3, by
+    Eckart--Young) is still found or undercounted, never overcounted, and the failures are reported."""
+    from neuromanifold.invariants.ed_degree import ed_degree
+
+    with failing(monkeypatch, _first(1)) as log:
+        r = ed_degree("linear(widths=[3,1,3])", "euclidean", seed=0)
+    assert sum(n for _, n in log) > 0 and r.failed_paths > 0
+    assert r.value <= 3 and r.lower <= r.value and not r.certified
