@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 SPECS  := "linear(widths=[4,2,3])" "mlp(widths=[2,2,1], activation=\"x^3\")"
 
-.PHONY: run test test-fast bench clean
+.PHONY: run test test-fast bench bench-speed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,28 @@ test: $(VENV)/.installed-test
 test-fast: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
 
-## speed figures (see benchmarks/)
+## our library and the reference tools (Macaulay2, Singular, PHCpack, msolve) side by side on the
+## same problems: writes BENCHMARKS.md and benchmarks/figures/ratios.png (about 15 min on 2 cores;
+## BENCH_ARGS=--quick for a minute or two, into out/bench-quick/). The Debian packages of the tools
+## are installed first when they are missing and apt-get can run as root (BENCH_INSTALL=0: never).
+REFERENCE_PACKAGES := macaulay2 singular phcpack
+BENCH_INSTALL ?= 1
+BENCH_ARGS ?=
 bench: $(VENV)/.installed
+	@missing=""; for t in M2 Singular phc; do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	if [ -z "$$missing" ]; then echo "reference tools: M2, Singular and phc are installed"; \
+	elif [ "$(BENCH_INSTALL)" != 1 ]; then echo "reference tools missing:$$missing (BENCH_INSTALL=0): their comparisons are skipped"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing the reference tools (missing:$$missing): apt-get install -y $(REFERENCE_PACKAGES)"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(REFERENCE_PACKAGES) \
+	  || { DEBIAN_FRONTEND=noninteractive apt-get update && \
+	       DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(REFERENCE_PACKAGES); } \
+	  || echo "apt-get could not install $(REFERENCE_PACKAGES): the missing tools' comparisons are skipped"; \
+	else echo "reference tools missing:$$missing and apt-get is not usable as root here: their comparisons are skipped"; fi
+	$(BIN)/python benchmarks/compare.py $(BENCH_ARGS)
+
+## the older speed figures: certified dimension scaling and the homotopy engine (see benchmarks/)
+bench-speed: $(VENV)/.installed
 	$(BIN)/python benchmarks/dimension.py
 	$(BIN)/python benchmarks/homotopy.py
 

@@ -13,17 +13,17 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import re
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 
 import numpy as np
 
-import neuromanifold as nm
-from neuromanifold.homotopy import System, solve
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import reference as ref  # noqa: E402
+from reference import line, run_m2_solve, run_phc  # noqa: E402
+
+import neuromanifold as nm  # noqa: E402
+from neuromanifold.homotopy import System, solve  # noqa: E402
 
 
 def dense_system(n: int, d: int, seed: int = 0):
@@ -46,61 +46,22 @@ def dense_system(n: int, d: int, seed: int = 0):
     return System(F, n, 0, f"dense n={n} d={d}"), text
 
 
-def run_phc(text: str, timeout: float) -> tuple[float | None, int | None]:
-    """phc -b on an input file's text (the number of equations, then polynomials ended by ';')."""
-    if shutil.which("phc") is None:
-        return None, None
-    with tempfile.TemporaryDirectory() as tmp:
-        src, dst = os.path.join(tmp, "in"), os.path.join(tmp, "out")
-        with open(src, "w") as fh:
-            fh.write(text)
-        t0 = time.perf_counter()
-        try:
-            subprocess.run(["phc", "-b", src, dst], capture_output=True, timeout=timeout, cwd=tmp)
-        except subprocess.TimeoutExpired:
-            return float("inf"), None
-        seconds = time.perf_counter() - t0
-        text = open(dst).read() if os.path.exists(dst) else ""
-    m = re.findall(r"Number of regular solutions\s*:\s*(\d+)", text)
-    return seconds, int(m[-1]) if m else None
-
-
 def run_m2_degree(spec: str, timeout: float) -> tuple[float | None, int | None]:
-    if shutil.which("M2") is None:
+    """Macaulay2's degree of the kernel of the coefficient map (benchmarks/reference.py) of a
+    linear network, an mlp or a pcnn with monomial activation."""
+    arch = nm.parse(spec)
+    if arch.family == "linear":
+        net = ref.linear_network(list(arch.widths))
+    elif arch.family == "pcnn":
+        net = ref.pcnn_network(list(arch.filters), list(arch.strides), arch.activation.powers[0])
+    else:
+        net = ref.mlp_network(list(arch.widths), arch.activation.powers[0])
+    r = ref.degree_m2(net, timeout)
+    if r.status == "missing":
         return None, None
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
-    from test_degree import _m2_degree  # the independent SymPy + Macaulay2 formulation
-
-    t0 = time.perf_counter()
-    try:
-        value = _m2_degree(spec)
-    except subprocess.TimeoutExpired:
+    if r.status == "timeout":
         return float("inf"), None
-    return time.perf_counter() - t0, value
-
-
-def run_m2_solve(polys, n: int, timeout: float) -> tuple[float | None, int | None]:
-    """Macaulay2's blackbox solveSystem (NumericalAlgebraicGeometry) on the same polynomials."""
-    if shutil.which("M2") is None:
-        return None, None
-    from neuromanifold.homotopy.export import m2_list
-
-    names = ",".join(f"z{i}" for i in range(n))
-    script = (f'needsPackage "NumericalAlgebraicGeometry"\nR = CC[{names}]\nF = {m2_list(polys)}\n'
-              f'S = solveSystem F\nprint(#select(S, s -> status s === Regular))\nexit 0\n')
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "w.m2")
-        with open(path, "w") as fh:
-            fh.write(script)
-        t0 = time.perf_counter()
-        try:
-            out = subprocess.run(["M2", "--script", path], capture_output=True, text=True,
-                                 timeout=timeout, cwd=tmp)
-        except subprocess.TimeoutExpired:
-            return float("inf"), None
-        seconds = time.perf_counter() - t0
-    m = re.findall(r"^\s*(\d+)\s*$", out.stdout, re.M)
-    return seconds, int(m[-1]) if m else None
+    return r.seconds, r.answer
 
 
 def witness_rows(spec: str, timeout: float, seed: int = 0) -> list[str]:
@@ -162,19 +123,6 @@ def witness_rows(spec: str, timeout: float, seed: int = 0) -> list[str]:
     return rows
 
 
-def line(problem, ours_t, ours_n, tool, their_t, their_n):
-    if their_t is None:
-        return f"| {problem} | {ours_t:.2f} s | {ours_n} | {tool}: not installed | | |"
-    if their_t == float("inf"):
-        return f"| {problem} | {ours_t:.2f} s | {ours_n} | {tool} | gave up after the time limit | | > " \
-               f"limit / ours |"
-    ratio = their_t / ours_t if ours_t else float("nan")
-    agree = "" if their_n == ours_n else "  **DISAGREE**"
-    if agree:
-        print(f"!!! {problem}: ours {ours_n}, {tool} {their_n}", file=sys.stderr)
-    return f"| {problem} | {ours_t:.2f} s | {ours_n} | {tool} | {their_t:.2f} s | {their_n}{agree} | {ratio:.2f}x |"
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="smaller problems")
@@ -212,10 +160,6 @@ def main():
         t = time.perf_counter() - t0
         print(f"degree {spec}: {res.value} ({'certified' if res.certified else 'not certified'}), "
               f"{res.paths} paths, {t:.1f} s")
-        if nm.parse(spec).family == "linear":
-            rows.append(f"| degree {spec} | {t:.2f} s | {res.value} | Macaulay2 | (not run: linear maps "
-                        f"are not written for M2 here) | | |")
-            continue
         their_t, their_n = run_m2_degree(spec, args.timeout)
         rows.append(line(f"degree {spec}", t, res.value, "Macaulay2 ker + degree", their_t, their_n))
     # 3. the same witness systems, all solutions, side by side

@@ -18,7 +18,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from homotopy import run_phc  # noqa: E402
+from reference import run_phc  # noqa: E402
 
 import neuromanifold as nm  # noqa: E402
 from neuromanifold.homotopy.export import expand, phc_input  # noqa: E402
