@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import warnings
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -40,6 +41,10 @@ NAMED = {
 }
 
 ROUND_DECIMALS = 12
+#: highest degree of an activation (a polynomial's, or an approximation's ``degree=k``)
+MAX_DEGREE = 100
+#: longest number (in digits) an activation may hold
+MAX_DIGITS = 1000
 FIT_NODES = 2000
 ERROR_GRID = 20001
 
@@ -141,7 +146,95 @@ def decimal_text(coeffs) -> str:
     return text[2:] if text.startswith("+ ") else "-" + text[2:]
 
 
-def _parse_expression(text: str, spec: str | None, position: int | None):
+@lru_cache(maxsize=1)
+def _namespace() -> dict:
+    """What an activation may name: SymPy's elementary functions, some special ones and constants,
+    the classes its parser writes, and no Python builtins (so ``input()``, ``exit()`` or
+    ``__import__`` are unknown names, not calls)."""
+    import sympy
+    import sympy.functions
+
+    # elementary functions, and the special ones that stay symbolic at integers (gamma(n), zeta(2n) or
+    # the orthogonal polynomials would be computed exactly, however large n is)
+    ns = {name: getattr(sympy.functions, name) for name in sympy.functions.__all__
+          if getattr(getattr(sympy.functions, name), "__module__", "").startswith(
+              "sympy.functions.elementary")}
+    names = ("erf", "erfc", "erfi", "Heaviside", "Ei", "li", "Si", "Ci", "Shi", "Chi", "fresnels", "fresnelc",
+             "pi", "E", "I", "oo", "zoo", "nan", "Integer", "Float", "Rational", "Symbol", "Function",
+             "Add", "Mul", "Pow", "Eq", "Ne", "Lt", "Le", "Gt", "Ge")
+    for name in names:
+        ns[name] = getattr(sympy, name)
+    ns["__builtins__"] = {}
+    return ns
+
+
+def _attribute_access(text: str) -> bool:
+    """Whether ``text`` uses ``.name`` (attribute access, not a decimal point)."""
+    import io
+    import tokenize
+
+    try:
+        return any(tok.type == tokenize.OP and tok.string == "."
+                   for tok in tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return False
+
+
+def _check_size(expr, x, text, spec, position) -> None:
+    """Refuse, before SymPy evaluates it, an expression whose degree or numbers are too large to
+    compute with: exponents and the degree in x at most MAX_DEGREE, numbers below 10^MAX_DIGITS,
+    and function arguments (which SymPy may evaluate exactly, e.g. gamma(n)) below 1000."""
+    import math
+
+    import sympy
+    from sympy.core.function import AppliedUndef
+
+    inf = float("inf")
+
+    def refuse(what):
+        raise ActivationError(f"activation {text!r} {what}; use a polynomial of degree <= {MAX_DEGREE} "
+                              f"with moderate coefficients, e.g. \"x^3 - x\"", spec, position)
+
+    def walk(e) -> tuple[float, float]:
+        """(bound on the degree in x, bound on log10 |e| for a constant)."""
+        if e == x:
+            return 1.0, 0.0
+        if e.is_Rational:
+            return 0.0, 0.30103 * (abs(int(e.p)).bit_length() + int(e.q).bit_length())
+        if e.is_Atom or not isinstance(e, sympy.Basic):
+            return 0.0, 0.0
+        parts = [walk(a) for a in e.args]
+        if e.is_Pow:
+            (db, mb), (de, _) = parts
+            if de > 0:
+                return inf, 0.0                     # x^x: not a polynomial
+            try:
+                v = abs(complex(e.exp.evalf(30)))
+            except (TypeError, ValueError, ArithmeticError):
+                return inf, 0.0
+            if not math.isfinite(v) or v > MAX_DEGREE:
+                refuse(f"has the exponent {e.exp}, above {MAX_DEGREE}")
+            deg, mag = db * v, mb * v
+        elif e.is_Add:
+            deg, mag = max(d for d, _ in parts), max(m for _, m in parts) + math.log10(len(parts))
+        elif e.is_Mul:
+            deg, mag = sum(d for d, _ in parts), sum(m for _, m in parts)
+        else:                                       # a function (or anything else) of its arguments
+            known = isinstance(e, sympy.Function) and not isinstance(e, AppliedUndef)
+            if known and any(d == 0 and m > 3 for d, m in parts):
+                refuse(f"applies {e.func} to a number above 1000")
+            deg, mag = (inf if any(d > 0 for d, _ in parts) else 0.0), 0.0
+        if math.isfinite(deg) and deg > MAX_DEGREE:
+            refuse(f"has degree above {MAX_DEGREE}")
+        if mag > MAX_DIGITS:
+            refuse(f"has a number with more than {MAX_DIGITS} digits")
+        return deg, mag
+
+    walk(expr)
+
+
+def _parse_expression(text: str, spec: str | None, position: int | None, trusted: bool = False):
+    """``text`` as a SymPy expression in x (``trusted``: one of the NAMED formulas)."""
     import sympy
     from sympy.parsing.sympy_parser import (
         convert_xor,
@@ -152,21 +245,33 @@ def _parse_expression(text: str, spec: str | None, position: int | None):
     )
 
     x = sympy.Symbol("x")
-    local = {"x": x, "relu": None}
     transformations = standard_transformations + (implicit_multiplication, convert_xor, rationalize)
-    if not re.fullmatch(r"[0-9A-Za-z_+\-*/^().,\s]*", text):
-        bad = next(ch for ch in text if not re.fullmatch(r"[0-9A-Za-z_+\-*/^().,\s]", ch))
-        raise ActivationError(
-            f"activation {text!r} contains the character {bad!r}; write a polynomial in x such as "
-            f"\"x^3 - x\" or a name such as \"tanh\"", spec, position)
-    local.pop("relu")
-    try:
-        expr = parse_expr(text, local_dict=local, transformations=transformations, evaluate=True)
-    except Exception as exc:  # SymPy raises many types for bad text
-        raise ActivationError(
-            f"cannot read the activation {text!r} ({type(exc).__name__}); write a polynomial in x "
-            f"such as \"x^2 + x\" or \"0.5*x^3 - x\", or a name such as \"tanh\" with degree=k",
-            spec, position) from None
+    if not trusted:
+        if not re.fullmatch(r"[0-9A-Za-z_+\-*/^().,\s]*", text):
+            bad = next(ch for ch in text if not re.fullmatch(r"[0-9A-Za-z_+\-*/^().,\s]", ch))
+            raise ActivationError(
+                f"activation {text!r} contains the character {bad!r}; write a polynomial in x such as "
+                f"\"x^3 - x\" or a name such as \"tanh\"", spec, position)
+        if _attribute_access(text):
+            raise ActivationError(
+                f"activation {text!r} uses attribute access (a '.' after a name); write a polynomial in x "
+                f"such as \"0.5*x^3 - x\" or a function such as \"tanh(x)\"", spec, position)
+    cannot = (f"cannot read the activation {text!r}{{}}; write a polynomial in x such as \"x^2 + x\" or "
+              f"\"0.5*x^3 - x\", or a name such as \"tanh\" with degree=k")
+    expr = None
+    for evaluate in (False, True):  # unevaluated first: the size check runs before SymPy computes
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")     # SymPy deprecation notes on unevaluated forms
+                expr = parse_expr(text, local_dict={"x": x}, global_dict=dict(_namespace()),
+                                  transformations=transformations, evaluate=evaluate)
+        except Exception as exc:  # SymPy raises many types for bad text
+            raise ActivationError(cannot.format(f" ({type(exc).__name__})"), spec, position) from None
+        if not isinstance(expr, sympy.Expr):
+            raise ActivationError(cannot.format(f" (it is {type(expr).__name__}, not a formula)"), spec,
+                                  position)
+        if not evaluate:
+            _check_size(expr, x, text, spec, position)
     return expr, x
 
 
@@ -211,6 +316,8 @@ def _plain_polynomial(text: str) -> list[Fraction] | None:
                 return None
             c /= int(den)
         k = (int(power) if power is not None else 1) if var is not None else 0
+        if k > MAX_DEGREE:
+            return None                             # refused, with its reason, by _check_size
         coeffs[k] = coeffs.get(k, Fraction(0)) + (-c if sign == "-" else c)
         pos = m.end()
     if not coeffs:
@@ -227,6 +334,15 @@ def parse_activation(text: str, degree: int | None = None, spec: str | None = No
     text = text.strip()
     if degree is not None and (isinstance(degree, bool) or not isinstance(degree, int) or degree < 1):
         raise ActivationError(f"degree must be a positive integer, got {degree!r}", spec, position)
+    if degree is not None and degree > MAX_DEGREE:
+        raise ActivationError(f"degree must be at most {MAX_DEGREE}, got {degree}; approximations of higher "
+                              f"degree are not meaningful in the monomial basis, e.g. degree=3", spec,
+                              position)
+    long = re.search(rf"\d{{{MAX_DIGITS + 1},}}", text)
+    exponent = re.search(r"(?<=[\d.])[eE][+-]?(\d+)", text)
+    if long or (exponent and int(exponent.group(1)) > MAX_DIGITS):
+        raise ActivationError(f"activation {text[:40]!r}... has a number with more than {MAX_DIGITS} digits; "
+                              f"use moderate coefficients, e.g. \"0.5*x^3 - x\"", spec, position)
     key = text.lower()
     plain = _plain_polynomial(text) if key not in NAMED else None
     if plain is not None:
@@ -238,7 +354,7 @@ def parse_activation(text: str, degree: int | None = None, spec: str | None = No
 
     if key in NAMED:
         formula = NAMED[key]
-        expr, x = _parse_expression(formula, spec, position)
+        expr, x = _parse_expression(formula, spec, position, trusted=True)
         name = key
     else:
         expr, x = _parse_expression(text, spec, position)
@@ -261,6 +377,17 @@ def parse_activation(text: str, degree: int | None = None, spec: str | None = No
                               position)
     if name is None and expr.is_polynomial(x):
         poly = sympy.Poly(expr, x)
+        if poly.degree() > MAX_DEGREE:
+            raise ActivationError(f"activation {text!r} has degree {poly.degree()}, above {MAX_DEGREE}; use "
+                                  f"a polynomial of lower degree, e.g. \"x^3 - x\"", spec, position)
+        for c in poly.all_coeffs():
+            if not c.is_Rational:
+                if c.is_finite and c.is_extended_real:
+                    raise ActivationError(
+                        f"activation {text!r} has the coefficient {c}, which is not a rational number; "
+                        f"write it as a decimal, e.g. {float(c):.6g} for {c}", spec, position)
+                raise ActivationError(f"activation {text!r} has the coefficient {c}, which is not a finite "
+                                      f"real number; use real numbers such as 0.5", spec, position)
         coeffs = [Fraction(int(c.p), int(c.q)) for c in reversed(poly.all_coeffs())]
         while len(coeffs) > 1 and coeffs[-1] == 0:
             coeffs.pop()
@@ -285,7 +412,9 @@ def _approximate(label, expr, x, degree, spec, position) -> Activation:
     with np.errstate(all="ignore"):
         values = np.asarray(fn(nodes), dtype=float) * np.ones_like(nodes)
     if not np.all(np.isfinite(values)):
-        raise ActivationError(f"activation {label!r} is not finite on [-1, 1]; it cannot be approximated",
+        raise ActivationError(f"activation {label!r} is not finite (or not real) on [-1, 1], so it has no "
+                              f"polynomial approximation there; use a function defined on [-1, 1], e.g. "
+                              f"activation=\"tanh\", degree={degree}",
                               spec, position)
     cheb = C.chebfit(nodes, values, degree)
     power = C.cheb2poly(cheb)
@@ -301,7 +430,9 @@ def _approximate(label, expr, x, degree, spec, position) -> Activation:
         exact = np.asarray(fn(grid), dtype=float) * np.ones_like(grid)
     approx = np.polynomial.polynomial.polyval(grid, [float(c) for c in coeffs])
     if not np.all(np.isfinite(exact)):
-        raise ActivationError(f"activation {label!r} is not finite on [-1, 1]; it cannot be approximated",
+        raise ActivationError(f"activation {label!r} is not finite (or not real) on [-1, 1], so it has no "
+                              f"polynomial approximation there; use a function defined on [-1, 1], e.g. "
+                              f"activation=\"tanh\", degree={degree}",
                               spec, position)
     err = float(np.max(np.abs(exact - approx)))
     return Activation(source=label, coeffs=tuple(coeffs), approximation_degree=degree, sup_error=err)

@@ -29,7 +29,7 @@ SPEC_HELP = 'architecture spec, e.g. "mlp(widths=[2,2,1], activation=\\"x^3\\")"
 
 # the arguments every command shares
 Specs = Annotated[list[str], typer.Argument(metavar="SPEC...", help=SPEC_HELP)]
-Seed = Annotated[int, typer.Option("--seed", help="random seed (part of every result)")]
+Seed = Annotated[int, typer.Option("--seed", min=0, max=2**63 - 1, help="random seed (part of every result)")]
 AsJson = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
 AtlasPath = Annotated[str | None, typer.Option("--atlas", help="atlas file (default ~/.neuromanifold/atlas.sqlite "
                                                "or NEUROMANIFOLD_ATLAS)")]
@@ -38,7 +38,9 @@ Force = Annotated[bool, typer.Option("--force", help="run even when the size est
 
 
 def _fail(message: str, hint: str | None = None, code: int = 2):
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    from rich.markup import escape
+
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     if hint:
         err.print(hint, highlight=False, markup=False)
     raise typer.Exit(code)
@@ -64,6 +66,8 @@ def _errors():
     except Exception as exc:
         if os.environ.get("NEUROMANIFOLD_DEBUG"):
             raise
+        if "RESOURCE_EXHAUSTED" in str(exc):        # XLA's MemoryError (jax.errors.JaxRuntimeError)
+            _fail("out of memory (XLA could not allocate an array); try a smaller architecture", code=2)
         _fail(f"internal error ({type(exc).__name__}: {exc}); set NEUROMANIFOLD_DEBUG=1 for a traceback "
               f"and report it", code=1)
 
@@ -255,6 +259,9 @@ def census(
         from .atlas.compute import through_atlas
         from .landscape.census import CensusResult
 
+        _output(plot, "--plot", figure=True)
+        _output(save, "--out")
+
         def compute():
             if as_json or not err.is_terminal:
                 return run(spec, samples, metric, seed=seed, workers=workers, force=force)
@@ -288,8 +295,9 @@ def crossings(
         from .landscape import discriminant_crossings
         from .report.tables import crossings_table
 
-        a = _parse_point(u0) if u0 is not None else None
-        b = _parse_point(u1) if u1 is not None else None
+        _output(plot, "--plot", figure=True)
+        a = _parse_point(u0, "--u0") if u0 is not None else None
+        b = _parse_point(u1, "--u1") if u1 is not None else None
         with _status(not as_json):
             result = discriminant_crossings(spec, a, b, metric, seed=seed, grid=grid, force=force)
         if plot:
@@ -426,6 +434,7 @@ def voronoi(
         from .landscape.voronoi import cusp_voronoi
         from .report.tables import result_table
 
+        _output(plot, "--plot", figure=True)
         result = cusp_voronoi(samples, box, seed, force=force)
         if plot:
             result.plot(plot)
@@ -496,6 +505,7 @@ def train(
         from .landscape.train import train as run
         from .report.tables import result_table
 
+        _output(plot, "--plot", figure=True)
         target = from_data(spec, *load_data(data, spec))
         with _status(not as_json):
             result = run(spec, target, steps=steps, lr=lr, method=method, seed=seed, force=force)
@@ -615,11 +625,12 @@ def atlas_export(
 
         if not csv_path and not as_json:
             raise NeuromanifoldError("give --csv FILE or --json")
+        _output(csv_path, "--csv")
         inv = invariant_name(invariant) if invariant else None
         with Atlas(atlas) as store:
             if csv_path:
                 n = store.export_csv(csv_path, family=family, invariant=inv)
-                err.print(f"{n} rows written to {csv_path}")
+                err.print(f"{n} rows written to {csv_path}", markup=False, highlight=False)
             if as_json:
                 _print_json([r.to_dict() for r in store.rows(family=family, invariant=inv)])
 
@@ -645,12 +656,47 @@ def report(
         if (spec is None) == (sweep_pattern is None):
             raise NeuromanifoldError("give one SPEC or --sweep PATTERN, e.g. neuromanifold report "
                                      "\"linear(widths=[2,1,2])\" -o out")
+        _output(out_dir, "--out", folder=True)
         with _status(True):
             if sweep_pattern is not None:
                 path = sweep_report(sweep_pattern, invariants, out_dir, seed=seed, atlas=atlas, timeout=timeout)
             else:
                 path = one(spec, out_dir, seed=seed, timeout=timeout, census=census_samples, atlas=atlas)
-        out.print(os.path.abspath(path))
+        out.print(os.path.abspath(path), markup=False, highlight=False, soft_wrap=True)
+
+
+def _output(path: str | None, option: str, *, figure: bool = False, folder: bool = False) -> None:
+    """Refuse, before anything is computed, an output path (file, or ``folder``) that cannot be
+    written; a ``figure`` needs a format matplotlib writes."""
+    from .errors import NeuromanifoldError
+
+    if path is None:
+        return
+    example = f"{option} out/" if folder else f"{option} {'figure.png' if figure else 'out.json'}"
+    if not path.strip():
+        raise NeuromanifoldError(f"{option} is empty: give a path, e.g. {example}")
+    full = os.path.abspath(path)
+    if folder and os.path.exists(full) and not os.path.isdir(full):
+        raise NeuromanifoldError(f"{option} {path!r} is a file, not a folder: give a folder, e.g. {example}")
+    if not folder and os.path.isdir(full):
+        raise NeuromanifoldError(f"{option} {path!r} is a folder: give a file name, e.g. {example}")
+    parent = full if folder else os.path.dirname(full)
+    while not os.path.exists(parent):                  # a report folder is created with its parents
+        if not folder:
+            raise NeuromanifoldError(f"{option} {path!r}: the folder {os.path.dirname(full)!r} does not "
+                                     f"exist; create it or give a path in an existing folder, e.g. {example}")
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent) or not os.access(parent, os.W_OK | os.X_OK):
+        raise NeuromanifoldError(f"{option} {path!r}: {parent!r} is not a writable folder; give a path you "
+                                 f"can write, e.g. {example}")
+    if figure:
+        from matplotlib.backend_bases import FigureCanvasBase
+
+        kinds = FigureCanvasBase.get_supported_filetypes()
+        ext = os.path.splitext(path)[1].lower().lstrip(".")
+        if ext and ext not in kinds:
+            raise NeuromanifoldError(f"{option} {path!r}: matplotlib cannot write .{ext} figures; use one of "
+                                     f"{', '.join('.' + k for k in sorted(kinds))}, e.g. {example}")
 
 
 def _stored(name: str, spec: str, options: dict | None, seed: int, run, atlas, recompute: bool, *,
@@ -668,17 +714,24 @@ def _strata_from_dict(d: dict):
     return StrataResult(**dict(d, strata=[Stratum(**x) for x in d["strata"]]))
 
 
-def _parse_point(text: str):
+def _parse_point(text: str, option: str = "--point"):
     import ast
+    import math
 
     from .errors import NeuromanifoldError
 
     try:
         value = ast.literal_eval(text)
-        vec = [float(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
-    except (ValueError, SyntaxError, TypeError) as exc:
-        raise NeuromanifoldError(f"cannot read the point {text!r}: give a list of numbers, e.g. "
-                                 f'--point "[1, 0, -1, 0]"') from exc
+        entries = value if isinstance(value, (list, tuple)) else [value]
+        if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in entries):
+            raise TypeError("not a number")
+        vec = [float(v) for v in entries]
+    except (ValueError, SyntaxError, TypeError, OverflowError, RecursionError, MemoryError) as exc:
+        raise NeuromanifoldError(f"cannot read the point {text[:200]!r}: give a list of numbers, e.g. "
+                                 f'{option} "[1, 0, -1, 0]"') from exc
+    if not all(math.isfinite(v) for v in vec):
+        raise NeuromanifoldError(f"the point {text[:200]!r} has an infinite or NaN coordinate: give finite "
+                                 f'numbers, e.g. {option} "[1, 0, -1, 0]"')
     return vec
 
 

@@ -34,7 +34,9 @@ class SpecError(NeuromanifoldError):
         if self.spec is None or self.position is None:
             return None
         pos = max(0, min(self.position, len(self.spec)))
-        return f"  {self.spec}\n  {' ' * pos}^"
+        # one character per column: control characters (a newline, a tab) would break the two lines
+        shown = "".join(" " if ch.isspace() else ("?" if not ch.isprintable() else ch) for ch in self.spec)
+        return f"  {shown}\n  {' ' * pos}^"
 
 
 class ActivationError(SpecError):

@@ -24,6 +24,15 @@ FAMILIES = {
     "attention": attention,
 }
 
+#: one complete spec of each family, for messages
+EXAMPLES = {
+    "linear": "linear(widths=[4,2,3])",
+    "mlp": 'mlp(widths=[2,2,1], activation="x^3")',
+    "lcn": "lcn(filters=[3,2], strides=[2,1])",
+    "pcnn": 'pcnn(filters=[2,2], strides=[1,1], activation="x^2")',
+    "attention": "attention(d=2, a=2, t=2, dout=1)",
+}
+
 
 def parse(spec) -> Architecture:
     """The architecture described by ``spec`` (an Architecture is returned unchanged)."""
@@ -31,7 +40,8 @@ def parse(spec) -> Architecture:
         return spec
     family, args = read_call(spec, FAMILIES)
     constructor = FAMILIES[family]
-    params = list(inspect.signature(constructor).parameters)
+    signature = inspect.signature(constructor).parameters
+    params = list(signature)
     kwargs, where = {}, {}
     for i, arg in enumerate(args):
         if arg.name is None:
@@ -43,11 +53,16 @@ def parse(spec) -> Architecture:
             name = arg.name
             if name not in params:
                 raise SpecError(f"unknown keyword {name!r} for {family}:{suggest(name, params)} "
-                                f"{family} takes {', '.join(params)}", spec, arg.keyword_position)
+                                f"{family} takes {', '.join(params)}, e.g. {EXAMPLES[family]}", spec,
+                                arg.keyword_position)
         if name in kwargs:
             raise SpecError(f"{name} is given twice", spec, arg.keyword_position or arg.position)
         kwargs[name] = arg.value
         where[name] = arg
+    missing = [n for n, p in signature.items() if p.default is inspect.Parameter.empty and n not in kwargs]
+    if missing:
+        raise SpecError(f"{family} needs {' and '.join(missing)}, e.g. {EXAMPLES[family]}", spec,
+                        len(spec.rstrip()) - 1)
     try:
         return constructor(**kwargs)
     except SpecError as err:

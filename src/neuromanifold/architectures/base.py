@@ -29,11 +29,16 @@ import numpy as np
 
 from .. import monomials
 from ..algebra import DegreeOps, Degrees, GradedPoly, NumericOps, PolyOps
-from ..errors import TooLargeError
+from ..errors import NeuromanifoldError, TooLargeError
 from .spec import format_spec
 
 #: Largest ambient dimension for which the coefficient form is built.
 MAX_COEFFICIENT_DIMENSION = 50_000
+#: Most parameters, and most input variables, an architecture may have: a description (``info``)
+#: needs neither the weights nor the coefficients, but beyond these not even the array shapes
+#: (int64) or the list of variable names can be held.
+MAX_PARAMETERS = 10**15
+MAX_VARIABLES = 10**6
 
 
 @dataclass(frozen=True)
@@ -172,6 +177,11 @@ class Parametrization:
         self.n_params = offset
         self.input_shape = tuple(self.arch.input_shape)
         self.n_vars = int(prod(self.input_shape))
+        if self.n_params > MAX_PARAMETERS or self.n_vars > MAX_VARIABLES:
+            raise NeuromanifoldError(
+                f"{self.arch} has {self.n_params:,} parameters and {self.n_vars:,} input variables; this "
+                f"library handles at most {MAX_PARAMETERS:,} parameters and {MAX_VARIABLES:,} inputs: give "
+                f"smaller widths, filters, strides or token counts")
         act = self.arch.activation
         self.constants: tuple = act.support_coeffs if act is not None else ()
         self.powers: tuple = act.powers if act is not None else ()

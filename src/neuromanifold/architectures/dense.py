@@ -143,7 +143,8 @@ class _Dense(Architecture):
                     fields.append(("kernel", i, j))
             if i > 1:
                 earlier = w[:i - 1]
-                k = max(idx for idx, d in enumerate(earlier) if d == min(earlier))
+                narrowest = min(earlier)
+                k = max(idx for idx, d in enumerate(earlier) if d == narrowest)
                 if w[i - 1] > w[k]:
                     fields.append(("cokernel", i, k))
         return fields

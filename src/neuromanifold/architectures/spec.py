@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import warnings
 from dataclasses import dataclass
 
 from ..errors import SpecError
@@ -67,7 +68,9 @@ def read_call(spec: str, families) -> tuple[str, list[Argument]]:
     if "\n" in text:
         raise SpecError("a spec is one line, e.g. \"linear(widths=[4,2,3])\"", spec, offset + text.index("\n"))
     try:
-        tree = ast.parse(text, mode="eval")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")         # e.g. "invalid decimal literal" for 1linear(...)
+            tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
         col = (exc.offset or 1) - 1
         col = max(0, min(col, len(text) - 1))
@@ -162,6 +165,9 @@ def activation(family: str, example: str, text, degree):
         raise SpecError(f"{family} needs an activation, e.g. {example}")
     if not isinstance(text, str):
         raise SpecError(f"activation must be a quoted string such as \"x^2\", got {text!r}", keyword="activation")
+    if degree is not None and (isinstance(degree, bool) or not isinstance(degree, int)):
+        raise SpecError(f"degree must be a positive integer such as degree=3, got {degree!r}",
+                        keyword="degree")
     try:
         return parse_activation(text, degree)
     except SpecError as err:

@@ -18,6 +18,7 @@ import datetime as _dt
 import json
 import os
 import sqlite3
+import time
 from dataclasses import dataclass
 
 from ..errors import NeuromanifoldError
@@ -89,16 +90,42 @@ class Atlas:
     def __init__(self, path: str | None = None):
         self.path = path or default_path()
         folder = os.path.dirname(os.path.abspath(self.path))
+        if os.path.isfile(self.path) and os.path.getsize(self.path) > 0:
+            with open(self.path, "rb") as fh:     # SQLite would take (and overwrite) a tiny foreign file
+                foreign = fh.read(16) != b"SQLite format 3\x00"
+            if foreign:
+                raise NeuromanifoldError(f"{self.path!r} is not an atlas (not an SQLite file); give another "
+                                         f"file with --atlas PATH or NEUROMANIFOLD_ATLAS")
         try:
             os.makedirs(folder, exist_ok=True)
             self._conn = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise NeuromanifoldError(f"cannot open the atlas {self.path!r}: {exc}; give a writable file with "
                                      f"--atlas PATH or NEUROMANIFOLD_ATLAS") from exc
-        self._conn.execute("PRAGMA busy_timeout = 60000")
-        self._conn.execute("PRAGMA journal_mode = WAL")
-        self._conn.execute("PRAGMA synchronous = NORMAL")
-        self._conn.executescript(SCHEMA)
+        for attempt in range(100):
+            try:
+                self._conn.execute("PRAGMA busy_timeout = 60000")
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                self._conn.execute("PRAGMA synchronous = NORMAL")
+                self._conn.executescript(SCHEMA)
+                have = {rec[1] for rec in self._conn.execute("PRAGMA table_info(results)")}
+                break
+            except sqlite3.OperationalError as exc:
+                # switching a new file to WAL while another process creates it can report a lock at once
+                if "locked" in str(exc) and attempt < 99:
+                    time.sleep(0.05)
+                    continue
+                self._conn.close()
+                raise NeuromanifoldError(f"cannot open the atlas {self.path!r}: {exc}; give a writable file "
+                                         f"with --atlas PATH or NEUROMANIFOLD_ATLAS") from exc
+            except sqlite3.DatabaseError as exc:            # "file is not a database"
+                self._conn.close()
+                raise NeuromanifoldError(f"cannot use {self.path!r} as the atlas ({exc}); give another file "
+                                         f"with --atlas PATH or NEUROMANIFOLD_ATLAS") from exc
+        if not have >= set(COLUMNS) | {"result"}:
+            self._conn.close()
+            raise NeuromanifoldError(f"{self.path!r} is an SQLite file with another 'results' table, not an "
+                                     f"atlas; give another file with --atlas PATH or NEUROMANIFOLD_ATLAS")
 
     def close(self) -> None:
         self._conn.close()
@@ -163,13 +190,17 @@ class Atlas:
 
     def export_csv(self, path: str, **filters) -> int:
         rows = self.rows(**filters)
-        with open(path, "w", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(COLUMNS)
-            for r in rows:
-                d = r.to_dict()
-                w.writerow([json.dumps(d[c]) if c in ("value", "lower", "upper", "options") else d[c]
-                            for c in COLUMNS])
+        try:
+            with open(path, "w", newline="") as fh:
+                w = csv.writer(fh)
+                w.writerow(COLUMNS)
+                for r in rows:
+                    d = r.to_dict()
+                    w.writerow([json.dumps(d[c]) if c in ("value", "lower", "upper", "options") else d[c]
+                                for c in COLUMNS])
+        except OSError as exc:
+            raise NeuromanifoldError(f"cannot write the CSV file {path!r} ({exc.strerror or exc}); give a "
+                                     f"file in an existing, writable folder, e.g. --csv atlas.csv") from exc
         return len(rows)
 
 

@@ -44,12 +44,12 @@ def expand(pattern: str, force: bool = False) -> list[str]:
     parts = _BRACE.split(pattern)
     texts, choices = parts[0::2], []
     for body in parts[1::2]:
-        m = re.fullmatch(r"\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*", body)
+        m = re.fullmatch(r"\s*(-?\d{1,18})\s*\.\.\s*(-?\d{1,18})\s*", body)
         if m:
             a, b = int(m.group(1)), int(m.group(2))
             if b < a:
                 raise NeuromanifoldError(f"empty range {{{body}}} in the sweep pattern: write {{{b}..{a}}}")
-            choices.append([str(v) for v in range(a, b + 1)])
+            choices.append(range(a, b + 1))            # counted before it is listed
         elif "," in body:
             choices.append([v.strip() for v in body.split(",")])
         else:
@@ -57,7 +57,7 @@ def expand(pattern: str, force: bool = False) -> list[str]:
                                      f"list {{2,4,8}}")
     count = 1
     for c in choices:
-        count *= len(c)
+        count *= c.stop - c.start if isinstance(c, range) else len(c)
     if count > HARD_MAX_GRID or count > MAX_GRID and not force:
         more = "" if count > HARD_MAX_GRID else ", or pass force=True (--force) to sweep it anyway"
         raise TooLargeError(f"the pattern expands to {count:,} architectures (> "
@@ -67,7 +67,7 @@ def expand(pattern: str, force: bool = False) -> list[str]:
     for combo in itertools.product(*choices):
         s = texts[0]
         for value, text in zip(combo, texts[1:]):
-            s += value + text
+            s += str(value) + text
         out.append(s)
     return out
 
@@ -229,9 +229,24 @@ def sweep(pattern: str, invariants, options: dict | None = None, seed: int = 0, 
     """Expand ``pattern``, skip what the atlas has, compute the rest in parallel (module docstring)."""
     t0 = time.perf_counter()
     names = [invariant_name(n) for n in (invariants.split(",") if isinstance(invariants, str) else invariants)]
+    if task_timeout is not None and not task_timeout > 0:
+        raise NeuromanifoldError(f"task timeout {task_timeout}: give a positive number of seconds, e.g. "
+                                 f"--task-timeout 60")
+    specs = expand(pattern, force)
+    errors, valid = [], []
+    for text in specs:
+        try:
+            valid.append(parse(text))
+        except NeuromanifoldError as exc:
+            errors.append(exc)
+    if not valid:                       # not one valid architecture: the pattern itself is wrong
+        raise errors[0]
+    if "ed_degree" in names and (options or {}).get("metric") is not None:
+        from ..invariants.metrics import metric as make_metric
+
+        make_metric(valid[0], options["metric"])     # an unknown name fails here, not in every task
     store = Atlas(atlas)
     path = store.path
-    specs = expand(pattern, force)
     rows, tasks = [], []
     for text in specs:
         try:

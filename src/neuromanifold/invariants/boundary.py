@@ -99,7 +99,9 @@ def on_boundary(arch, f, seed: int = 0) -> BoundaryResult:
     if arch.family == "attention" and arch.depth == 1:
         w = np.asarray(f, float).reshape(-1)
         if w.size != param.ambient_dimension or not np.all(np.isfinite(w)):
-            raise NeuromanifoldError(f"the point has {w.size} coordinates; V has dimension {param.ambient_dimension}")
+            D = param.ambient_dimension
+            raise NeuromanifoldError(f"the point has {w.size} coordinates; V has dimension {D}: give {D} "
+                                     f"finite coefficients (in the order of `neuromanifold info {arch}`)")
         return _attention_boundary(arch, w, seed, dict(spec=str(arch), invariant="on_boundary", seed=seed,
                                                        point=w.tolist()))
     d = stride_one_degrees(arch)

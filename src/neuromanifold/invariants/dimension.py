@@ -219,14 +219,19 @@ def dimension(arch, seed: int = 0, prime: int | None = None, points: int = 3,
         say(f"numerical rank (SVD of a {shape[0]:,} x {N:,} float Jacobian)")
         theta_f = param.random_params(rng)
         X_f = param.random_inputs(rng, m)
-        nr = numerical_rank(jb.numeric_jacobian(param, theta_f, X_f))
-        result.numerical_rank = nr.rank
-        result.singular_value_gap = nr.gap
-        result.sigma_last_kept = nr.last_kept
-        result.sigma_first_dropped = nr.first_dropped
-        if nr.rank != lower:
-            notes.append(f"the numerical rank ({nr.rank}) differs from the exact rank ({lower}): the float "
-                         f"Jacobian is ill-conditioned here; trust the exact bounds")
+        J = jb.numeric_jacobian(param, theta_f, X_f)
+        if not np.all(np.isfinite(J)):
+            notes.append("numerical SVD skipped: the float Jacobian overflows at random points (its entries "
+                         "are beyond double precision); the exact bounds do not need it")
+        else:
+            nr = numerical_rank(J)
+            result.numerical_rank = nr.rank
+            result.singular_value_gap = nr.gap
+            result.sigma_last_kept = nr.last_kept
+            result.sigma_first_dropped = nr.first_dropped
+            if nr.rank != lower:
+                notes.append(f"the numerical rank ({nr.rank}) differs from the exact rank ({lower}): the "
+                             f"float Jacobian is ill-conditioned here; trust the exact bounds")
     else:
         notes.append(f"numerical SVD skipped ({shape[0]:,} x {N:,} would take about "
                      f"{ceil(est['svd_seconds'] / 60)} min); the exact bounds do not need it "

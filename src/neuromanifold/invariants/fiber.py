@@ -243,10 +243,11 @@ def fiber(arch, seed: int = 0, *, point=None, real_samples: int = 16, force: boo
         rank = int(np.linalg.matrix_rank(mat, tol=1e-9))
         if rank > min(arch.widths):
             raise NeuromanifoldError(f"the point has rank {rank} > {min(arch.widths)}: it is not in "
-                                     f"the neuromanifold of {arch}, so its fibre is empty")
+                                     f"the neuromanifold of {arch}, so its fibre is empty; give a matrix "
+                                     f"of rank <= {min(arch.widths)}")
     elif point is not None:
         raise NeuromanifoldError(f"--point is used for the real components of linear networks only; "
-                                 f"{arch.family} fibres are computed at a random point")
+                                 f"{arch.family} fibres are computed at a random point: drop --point")
     dim = dimension_result or compute_dimension(arch, seed=seed)
     k, N = int(dim.value), param.n_params
     fdim = N - k

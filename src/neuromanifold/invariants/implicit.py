@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
-from math import gcd, isqrt
+from math import comb, gcd, isqrt
 
 import jax
 import numpy as np
@@ -188,12 +188,24 @@ def implicit_equations(arch, degree_bound: int = 2, seed: int = 0, prime: int | 
     p = pf.check_prime(prime) if prime is not None else pf.P26
     # a cone (homogeneous architecture, no constant term) has a homogeneous ideal
     cone = param.homogeneous and 0 not in param.x_degrees
+    # counted before they are listed: C(D+d-1, d) forms of degree d, C(D+d, d) of degree <= d; the
+    # degrees 1..bound together list C(D+bound, bound) - 1 (cone) or C(D+bound+1, bound) - 1, and at
+    # least one monomial each
+    huge = degree_bound > 10 * MAX_MONOMIALS
+    if huge:
+        count, total = None, degree_bound
+    else:
+        count = comb(D + degree_bound - 1, degree_bound) if cone else comb(D + degree_bound, degree_bound)
+        total = comb(D + degree_bound + (0 if cone else 1), degree_bound) - 1
+    if (huge or count > MAX_MONOMIALS or total > 10 * MAX_MONOMIALS) and not force:
+        largest = "more monomials than can be listed" if huge else f"{count:,} monomials"
+        raise TooLargeError(f"degree <= {degree_bound} in {D} coordinates gives {largest} "
+                            f"({'at least ' * huge}{total:,} over the degrees 1..{degree_bound}; the limits "
+                            f"are {MAX_MONOMIALS:,} and {10 * MAX_MONOMIALS:,}); lower the degree bound or pass "
+                            f"force=True (--force)",
+                            {"monomials": count, "total": total})
     degrees = list(range(0 if not cone else 1, degree_bound + 1))
     exps = _exponents_up_to(D, degrees if not cone else [degree_bound])
-    if len(exps) > MAX_MONOMIALS and not force:
-        raise TooLargeError(f"degree <= {degree_bound} in {D} coordinates gives {len(exps):,} monomials "
-                            f"(> {MAX_MONOMIALS:,}); lower the degree bound or pass force=True (--force)",
-                            {"monomials": len(exps)})
     rng = np.random.default_rng([seed, 131])
     samples = len(exps) + 20
     C = _points_mod_p(param, samples, p, rng)

@@ -79,7 +79,8 @@ def discriminant_crossings(arch, u0=None, u1=None, metric="euclidean", seed: int
     for name, u in (("u0", u0), ("u1", u1)):
         u = rng.standard_normal(D) if u is None else np.asarray(u, dtype=float).reshape(-1)
         if u.shape != (D,):
-            raise NeuromanifoldError(f"{name} has {u.size} coordinates; V has dimension {D}")
+            raise NeuromanifoldError(f"{name} has {u.size} coordinates; V has dimension {D}: give {D} "
+                                     f"coefficients (in the order of `neuromanifold info {arch}`)")
         ends.append(u)
     u0, u1 = ends
     if grid < 2:

@@ -18,6 +18,7 @@ samples): distinct functions then have the same loss.
 from __future__ import annotations
 
 import os
+import zipfile
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -104,6 +105,10 @@ def from_data(arch, inputs, outputs) -> DataTarget:
     return DataTarget(str(arch), u, Q, A, len(X), int(rank), constant, notes)
 
 
+#: what np.load raises on a damaged, pickled or mislabelled file
+_UNREADABLE = (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError)
+
+
 def load_data(path: str, arch) -> tuple[np.ndarray, np.ndarray]:
     """(inputs, outputs) from a file: CSV or .npy with one sample per row, the n_vars inputs first
     and the n_outputs outputs after them (a CSV may start with a header line), or .npz with
@@ -114,20 +119,43 @@ def load_data(path: str, arch) -> tuple[np.ndarray, np.ndarray]:
     layout = f"one sample per row: {n} input column(s), then {k} output column(s)"
     if not os.path.exists(path):
         raise NeuromanifoldError(f"no data file {path!r}: give a CSV, .npy or .npz file ({layout})")
+    if os.path.isdir(path):
+        raise NeuromanifoldError(f"{path!r} is a folder, not a data file: give a CSV, .npy or .npz file "
+                                 f"({layout})")
     ext = os.path.splitext(path)[1].lower()
     if ext == ".npz":
-        with np.load(path) as z:
-            missing = [key for key in ("inputs", "outputs") if key not in z.files]
-            if missing:
-                raise NeuromanifoldError(f"{path} has arrays {z.files}, not {missing}: save it with "
-                                         f"np.savez(path, inputs=..., outputs=...)")
-            return np.asarray(z["inputs"]), np.asarray(z["outputs"])
+        try:
+            z = np.load(path, allow_pickle=False)
+            if not hasattr(z, "files"):
+                raise NeuromanifoldError(f"{path} holds one array, not the arrays inputs and outputs: save "
+                                         f"it with np.savez(path, inputs=..., outputs=...)")
+            with z:
+                missing = [key for key in ("inputs", "outputs") if key not in z.files]
+                if missing:
+                    raise NeuromanifoldError(f"{path} has arrays {z.files}, not {missing}: save it with "
+                                             f"np.savez(path, inputs=..., outputs=...)")
+                return np.asarray(z["inputs"]), np.asarray(z["outputs"])
+        except _UNREADABLE as exc:
+            raise NeuromanifoldError(f"cannot read {path} as a .npz file of numbers ({exc}); save it with "
+                                     f"np.savez(path, inputs=..., outputs=...)") from exc
     if ext == ".npy":
-        table = np.load(path, allow_pickle=False)
+        try:
+            table = np.load(path, allow_pickle=False)
+            if not isinstance(table, np.ndarray):
+                table.close()
+                raise ValueError("it holds several arrays (an .npz archive)")
+        except _UNREADABLE as exc:
+            raise NeuromanifoldError(f"cannot read {path} as a .npy array of numbers ({exc}); save it with "
+                                     f"np.save(path, table), {layout}") from exc
     elif ext in (".csv", ".txt", ".tsv"):
         delimiter = "\t" if ext == ".tsv" else ","
-        with open(path) as fh:
-            lines = [ln for ln in fh.read().splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+        try:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise NeuromanifoldError(f"cannot read {path} as a text file ({exc}); give a CSV file of numbers "
+                                     f"({layout})") from exc
+        lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
         if lines:
             try:
                 [float(v) for v in lines[0].split(delimiter)]
@@ -140,6 +168,8 @@ def load_data(path: str, arch) -> tuple[np.ndarray, np.ndarray]:
             except ValueError as exc:
                 raise NeuromanifoldError(f"{path}: a value on data line {i + 1} is not a number ({exc}); "
                                          f"give {layout}") from exc
+        if not rows:
+            raise NeuromanifoldError(f"{path} has no samples: give at least one row ({layout})")
         widths = {len(r) for r in rows}
         if len(widths) > 1:
             raise NeuromanifoldError(f"{path}: rows have different numbers of columns {sorted(widths)}; "

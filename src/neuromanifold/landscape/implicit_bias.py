@@ -106,11 +106,18 @@ def implicit_bias(arch, samples: int = 200, metric="euclidean", seed: int = 0, *
     t0 = time.perf_counter()
     if samples < 1:
         raise NeuromanifoldError(f"samples = {samples}: give at least 1")
+    if not (isinstance(steps, int) and steps >= 1) or not (lr > 0 and np.isfinite(lr)):
+        raise NeuromanifoldError(f"steps = {steps!r}, lr = {lr!r}: give steps >= 1 and a finite lr > 0, "
+                                 f"e.g. --steps 2000 --lr 0.01")
     runs = samples if runs is None else runs
     param = arch.parametrization()
     k = int(compute_dimension(arch, seed=seed).value)
     D = param.ambient_dimension
     Mt = make_metric(param, metric, seed=seed)
+    # every run's target, initialisation and end-point Jacobian are held at once
+    N = param.n_params
+    guards.check(f"{max(samples, runs):,} random targets and training runs on {arch}", 0.0, force,
+                 nbytes=8.0 * (samples * D + runs * (D + N + D * N)), instead="use fewer --samples")
     rng = np.random.default_rng([seed, 163])
     notes = []
     result = ImplicitBiasResult(spec=str(arch), invariant="implicit_bias", value=None, certified=False,
