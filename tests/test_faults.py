@@ -245,3 +245,27 @@ def test_monodromy_reports_injected_failures_and_never_overcounts(monkeypatch):
         r = ed_degree("linear(widths=[3,1,3])", "euclidean", seed=0)
     assert sum(n for _, n in log) > 0 and r.failed_paths > 0
     assert r.value <= 3 and r.lower <= r.value and not r.certified
+
+
+def test_bisection_with_a_failing_midpoint_ends_and_says_so(monkeypatch):
+    """After the grid, the first bisection midpoint fails on every try: that crossing keeps its grid
+    interval (and the result says so) while the others are narrowed; the bisection ends."""
+    module = importlib.import_module("neuromanifold.landscape.crossings")
+    real_track = module.track
+    calls, bad = [], []
+
+    def track(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            return real_track(*args, **kwargs)
+        if not bad:                             # the target of the first midpoint tried
+            bad.append(np.asarray(args[3])[0])
+        with failing(monkeypatch, lambda V: np.all(np.isclose(V[:, -1], bad[0]), axis=1)):
+            return real_track(*args, **kwargs)
+
+    monkeypatch.setattr(module, "track", track)
+    r = module.discriminant_crossings(SPEC, metric="generic", grid=16)
+    assert r.value >= 2 and len(calls) < 40
+    widths = sorted(c["width"] for c in r.crossings)
+    assert widths[0] <= 1e-6 and widths[-1] > 1e-3
+    assert any("not narrowed down" in n for n in r.notes)

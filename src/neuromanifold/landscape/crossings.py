@@ -114,24 +114,35 @@ def discriminant_crossings(arch, u0=None, u1=None, metric="euclidean", seed: int
         a, b = (real[i], minima[i]), (real[i + 1], minima[i + 1])
         if a != b and min(a + b) >= 0:
             lo.append([s[i], a]), hi.append([s[i + 1], b])
-    while lo and hi[0][0] - lo[0][0] > tol:
-        mid = np.array([(x[0] + y[0]) / 2 for x, y in zip(lo, hi)])
-        r_mid, m_mid = counts(mid)
-        for j, (rm, mm) in enumerate(zip(r_mid, m_mid)):
-            if rm < 0:
-                continue                       # a failed path there: keep the interval as it is
-            if (rm, mm) == lo[j][1]:
-                lo[j] = [mid[j], lo[j][1]]
-            else:
-                hi[j] = [mid[j], (rm, mm)]
-        if all(y[0] - x[0] <= tol for x, y in zip(lo, hi)) or np.all(r_mid < 0):
+    # bisect every interval at once; one whose midpoint has a failed path stays as it is (it is not
+    # tried again: the same midpoint would fail again), and no more rounds than halving to tol takes
+    active, stuck = list(range(len(lo))), 0
+    for _ in range(rounds + 1):
+        active = [j for j in active if hi[j][0] - lo[j][0] > tol]
+        if not active:
             break
+        mid = np.array([(lo[j][0] + hi[j][0]) / 2 for j in active])
+        r_mid, m_mid = counts(mid)
+        keep = []
+        for j, x, rm, mm in zip(active, mid, r_mid, m_mid):
+            if rm < 0:
+                stuck += 1
+                continue
+            if (rm, mm) == lo[j][1]:
+                lo[j] = [x, lo[j][1]]
+            else:
+                hi[j] = [x, (rm, mm)]
+            keep.append(j)
+        active = keep
     crossings = [{"s": float(x[0] + y[0]) / 2, "width": float(y[0] - x[0]), "before": [int(v) for v in x[1]],
                   "after": [int(v) for v in y[1]]} for x, y in zip(lo, hi)]
     notes = [f"{grid} grid points; crossings between neighbouring grid points with equal counts (an even "
              f"number of crossings in one interval) are not seen"]
     if np.any(real < 0):
         notes.append(f"{int(np.sum(real < 0))} grid point(s) had a failed path and were skipped")
+    if stuck:
+        notes.append(f"{stuck} crossing(s) not narrowed down to {tol:g}: a path failed at the midpoint (see "
+                     f"each crossing's width)")
     return CrossingsResult(
         spec=str(arch), invariant="discriminant_crossings", value=len(crossings), certified=False,
         method="critical points on a grid of the segment (batched parameter homotopy from a generic "
