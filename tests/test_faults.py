@@ -269,3 +269,21 @@ def test_bisection_with_a_failing_midpoint_ends_and_says_so(monkeypatch):
     widths = sorted(c["width"] for c in r.crossings)
     assert widths[0] <= 1e-6 and widths[-1] > 1e-3
     assert any("not narrowed down" in n for n in r.notes)
+
+
+def test_reality_by_conjugate_pairing_near_the_discriminant():
+    """Critical points of a real problem are closed under conjugation.  Near the ED discriminant a
+    fixed tolerance misjudges them; pairing does not: two real points 1e-4 apart with noise 1e-7 in
+    their imaginary parts are real, a conjugate pair with imaginary parts 5e-9 is not, a far real
+    point is real; an unpaired non-real point makes the instance inconsistent."""
+    from neuromanifold.landscape.critical import real_points
+
+    Z = np.array([[[1 + 1e-7j, 0.5], [1 + 1e-4 - 1e-7j, 0.5], [3 + 5e-9j, 1], [3 - 5e-9j, 1], [-2, 0]]])
+    ok = np.ones((1, 5), bool)
+    isreal, consistent = real_points(Z, ok)
+    assert isreal.tolist() == [[True, True, False, False, True]] and consistent.tolist() == [True]
+    tolerance_only, _ = real_points(Z, ok, paired=False)
+    assert tolerance_only.tolist() == [[False, False, True, True, True]]       # what a tolerance says
+    odd = Z.copy()
+    odd[0, 4] = -2 + 1e-3j                                                       # no partner
+    assert real_points(odd, ok)[1].tolist() == [False]

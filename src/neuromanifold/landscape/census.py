@@ -29,7 +29,7 @@ from ..invariants.ed_degree import MAX_UNKNOWNS as ED_MAX_UNKNOWNS
 from ..invariants.ed_degree import CriticalSlice, generic_critical_points
 from ..invariants.metrics import metric as make_metric
 from ..results import Result
-from .critical import hessian_indices
+from .critical import hessian_indices, real_points
 
 CENSUS_METRICS = ("euclidean", "generic")
 
@@ -146,7 +146,8 @@ def census(arch, samples: int = 100, metric: str = "euclidean", seed: int = 0, *
     else:
         real, minima, good, failed = _in_parallel(cs, job, W, Qz, workers, progress)
     table = Counter(f"{real[i]},{minima[i]}" for i in np.flatnonzero(good))
-    notes = [f"{int(good.sum())} of {samples} instances with every path regular enter the table"]
+    notes = [f"{int(good.sum())} of {samples} instances with every path regular (and conjugate pairs matched) "
+             f"enter the table"]
     if workers > 1:
         notes.append(f"instances shared by {workers} processes")
     return CensusResult(
@@ -242,7 +243,7 @@ def _census_share(cs: CriticalSlice, job: dict, W: np.ndarray, Qz: np.ndarray, p
         lam[todo], ok[todo] = L, good
         todo = todo[~good.all(axis=1)]
     real, minima = real_and_minima(cs, lam, ok, W, Qz, k)
-    return real, minima, ok.all(axis=1), failed
+    return real, minima, ok.all(axis=1) & (real >= 0), failed
 
 
 def _worker(path: str) -> None:
@@ -333,14 +334,15 @@ def real_and_minima(cs: CriticalSlice, lam: np.ndarray, ok: np.ndarray, W: np.nd
     flat = lam.reshape(-1, k)
     Z = cs.images(flat).reshape(samples, E, -1)
     J = cs.jacobians(flat).reshape(samples, E, -1, k)
-    isreal = ok & np.all(np.abs(Z.imag) <= real_tol * (1 + np.abs(Z)), axis=2)
+    isreal, consistent = real_points(Z, ok, real_tol)
     idx = np.argwhere(isreal)
     minima = np.zeros(samples, int)
     if len(idx):
         index = hessian_indices(cs, lam[idx[:, 0], idx[:, 1]], W[idx[:, 0]], Qz[idx[:, 0]],
                                 J[idx[:, 0], idx[:, 1]])
         np.add.at(minima, idx[:, 0], (index == 0).astype(int))
-    return isreal.sum(axis=1), minima
+    real = isreal.sum(axis=1)
+    return np.where(consistent, real, -1), np.where(consistent, minima, -1)
 
 
 if __name__ == "__main__":

@@ -150,7 +150,8 @@ def critical_points(arch, u, metric="euclidean", seed: int = 0, *, stall_loops: 
         first = _first_of_classes(Z, 1e-6)
         ends, Z = ends[first], Z[first]
     Pinv = np.linalg.inv(cs.P)
-    points = _classify(cs, ends, Z, w1, Pinv, u / scale, M.Q, k, real_tol)
+    complete = r.failed == 0 and len(ends) == E
+    points = _classify(cs, ends, Z, w1, Pinv, u / scale, M.Q, k, real_tol, complete)
     for p in points:
         p.coefficients, p.loss = p.coefficients * scale, p.loss * scale ** 2
     points.sort(key=lambda p: (not p.real, float(np.real(p.loss))))
@@ -160,7 +161,6 @@ def critical_points(arch, u, metric="euclidean", seed: int = 0, *, stall_loops: 
     # count these are all of them.  E comes from monodromy (no trace test), so the count is not
     # certified; what is certified (Krawczyk boxes with disjoint images) is that the points found
     # are distinct critical points: ``lower``.
-    complete = r.failed == 0 and len(ends) == E
     certified_count = 0
     if len(ends):
         certified_count = len(set(image_enclosure_groups(cs, krawczyk(cs.system, ends, w1)).tolist()) - {-1})
@@ -212,12 +212,14 @@ def hessian_indices(cs, lams: np.ndarray, W: np.ndarray, Qz: np.ndarray, J: np.n
     return np.sum(np.linalg.eigvalsh(HR) < 0, axis=1)
 
 
-def _classify(cs, lams, Z, w, Pinv, u, Q, k, real_tol) -> list[CriticalPoint]:
+def _classify(cs, lams, Z, w, Pinv, u, Q, k, real_tol, complete: bool) -> list[CriticalPoint]:
     J = cs.jacobians(lams) if len(lams) else np.zeros((0, len(w), k))
     C = Z @ Pinv.T
     s = np.linalg.svd(J, compute_uv=False) if len(lams) else np.zeros((0, k))
     smooth = s[:, -1] > 1e-8 * s[:, 0]
-    real = np.all(np.abs(C.imag) <= real_tol * (1 + np.abs(C)), axis=1)
+    # all critical points found: reality by conjugate pairing (real_points), else by tolerance
+    real = real_points(C[None], np.ones((1, len(C)), bool), real_tol,
+                       paired=complete and not np.any(np.imag(u)))[0][0]
     which = np.flatnonzero(real & smooth)
     index = np.full(len(lams), -1)
     index[which] = hessian_indices(cs, lams[which], np.repeat(w[None], len(which), axis=0),
@@ -231,3 +233,30 @@ def _classify(cs, lams, Z, w, Pinv, u, Q, k, real_tol) -> list[CriticalPoint]:
                                  int(index[i]) if index[i] >= 0 else None, kind, bool(smooth[i]),
                                  float(s[i, 0] / max(s[i, -1], 1e-300))))
     return out
+
+
+def real_points(Z: np.ndarray, ok: np.ndarray, real_tol: float = 1e-8, paired: bool = True
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """(which critical points are real, which instances are consistent) for the critical points Z
+    (instances x E x D) of real problems, ``ok`` marking the regular ones.
+
+    The critical points of a real problem are closed under conjugation.  Where every point of an
+    instance is regular, z is real when its conjugate is nearer to z itself than to any other
+    critical point and |Im z| <= sqrt(real_tol) (1 + |z|) (so two real points about to meet, and a
+    conjugate pair just born, are told apart at distances far below a fixed tolerance); elsewhere (or not ``paired``: a complex
+    problem, or not all critical points found) when |Im z| <= real_tol (1 + |z|).
+    An instance whose non-real points do not pair up (an odd number) is not consistent: the points
+    are too close to the ED discriminant to be told apart."""
+    size = 1 + np.abs(Z).max(axis=2)
+    own = np.abs(Z.imag).max(axis=2)                                    # |z - conj z| / 2
+    isreal = ok & (own <= real_tol * size)
+    complete = ok.all(axis=1) & paired
+    if Z.shape[1] > 1 and complete.any():
+        C = Z[complete]
+        d = np.abs(np.conj(C)[:, :, None, :] - C[:, None, :, :]).max(axis=3)   # |conj z_i - z_j|
+        E = C.shape[1]
+        d[:, np.arange(E), np.arange(E)] = np.inf
+        near = own[complete] <= np.sqrt(real_tol) * size[complete]
+        isreal[complete] = near & (2 * own[complete] < d.min(axis=2))
+    consistent = ~complete | ((Z.shape[1] - isreal.sum(axis=1)) % 2 == 0)
+    return isreal, consistent
