@@ -73,17 +73,10 @@ def _npz(**arrays) -> bytes:
 _finite = st.floats(-1e3, 1e3, allow_nan=False)
 
 
-def _int_ok(text: str) -> bool:
+def _reads_as(kind, text: str) -> bool:
+    """Does ``kind(text)`` (int or float) accept the text?"""
     try:
-        int(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _float_ok(text: str) -> bool:
-    try:
-        float(text)
+        kind(text)
     except ValueError:
         return False
     return True
@@ -92,7 +85,7 @@ def _float_ok(text: str) -> bool:
 def not_int():
     return st.one_of(st.sampled_from(["abc", "1.5", "", " ", "1e3", "10**9", "0x10", "½", "二", "NaN",
                                       "3 4"]),
-                     st.text(max_size=8)).filter(lambda t: not _int_ok(t))
+                     st.text(max_size=8)).filter(lambda t: not _reads_as(int, t))
 
 
 def below(minimum: int):
@@ -109,7 +102,7 @@ def bad_positive_float(inf_ok: bool = False):
     """Texts that are not a finite positive number (``inf_ok``: infinity means no limit)."""
     return st.one_of(st.sampled_from(["nan", "-inf", "0", "-1", "-1e-9", "-0"] + ([] if inf_ok else ["inf"])),
                      st.floats(max_value=0).map(repr),
-                     st.text(max_size=8).filter(lambda t: not _float_ok(t)))
+                     st.text(max_size=8).filter(lambda t: not _reads_as(float, t)))
 
 
 METRIC_NAMES = {"euclidean", "euclid", "frobenius", "bombieri-weyl", "bombieri", "bw", "generic"}
@@ -162,7 +155,7 @@ def bad_data():
     cell = st.one_of(_finite.map(repr), st.sampled_from(["nan", "inf", "abc", "", "1,5", "--"]))
     # after a row of numbers: a first line that is not all numbers would be read as a header
     bad_cells = st.lists(st.lists(cell, min_size=3, max_size=3), min_size=1, max_size=4).filter(
-        lambda rows: any(not _float_ok(c) or not np.isfinite(float(c)) for r in rows for c in r)).map(
+        lambda rows: any(not _reads_as(float, c) or not np.isfinite(float(c)) for r in rows for c in r)).map(
         lambda rows: [["1", "2", "3"], *rows])
     wrong_widths = st.lists(st.lists(_finite.map(repr), min_size=1, max_size=5), min_size=1,
                             max_size=4).filter(lambda rows: any(len(r) != 3 for r in rows))

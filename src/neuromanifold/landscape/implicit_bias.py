@@ -37,6 +37,7 @@ from ..invariants.ed_degree import MAX_UNKNOWNS as ED_MAX_UNKNOWNS
 from ..invariants.ed_degree import generic_critical_points
 from ..invariants.metrics import metric as make_metric
 from ..results import Result
+from .critical import real_points
 from .voronoi import wilson_interval
 
 
@@ -80,9 +81,9 @@ def _best_real_losses(arch, U: np.ndarray, Q: np.ndarray, seed: int, real_tol: f
     Z = cs.images(lam.reshape(-1, k)).reshape(len(U), E, -1)
     d = Z - W[:, None, :]
     loss = np.einsum("sei,ij,sej->se", d, cs.Qz, d)
-    real = ok & np.all(np.abs(Z.imag) <= real_tol * (1 + np.abs(Z)), axis=2)
+    real, consistent = real_points(Z, ok, real_tol)   # by conjugate pairing where every path is regular
     best = np.where(real, loss.real, np.inf).min(axis=1)
-    return best, ok.all(axis=1)
+    return best, ok.all(axis=1) & consistent
 
 
 def _narrower_networks(arch) -> list:
