@@ -29,6 +29,7 @@ from ..invariants.ed_degree import MAX_UNKNOWNS as ED_MAX_UNKNOWNS
 from ..homotopy.certify import certify as krawczyk
 from ..invariants.degree import image_enclosure_groups
 from ..invariants.ed_degree import generic_critical_points
+from ..invariants.membership import linear_block
 from ..invariants.metrics import metric as make_metric
 from ..results import Result, plain
 
@@ -72,25 +73,6 @@ class CriticalPointsResult(Result):
         return d
 
 
-def is_cone(param, seed: int = 0, tol: float = 1e-9) -> bool:
-    """Is M a cone (t M = M for every scalar t)?  M is a cone iff the Euler field z -> z is tangent to
-    it, i.e. z = mu(theta) lies in the column span of dmu at a generic theta (then its flow, scaling,
-    preserves the irreducible variety M).  Tested at a random real theta by least squares: a
-    relative residual below ``tol`` says cone; anything else (including a badly conditioned test)
-    says not a cone, which only keeps the caller from rescaling."""
-    import jax.numpy as jnp
-
-    coeffs = param.coefficient_function()
-    c = jnp.asarray(param.constants_array())
-    theta = jnp.asarray(param.random_params(np.random.default_rng([seed, 211])))
-    z = np.asarray(coeffs(theta, c))
-    J = np.asarray(jax.jacfwd(lambda th: coeffs(th, c))(theta))
-    if not np.all(np.isfinite(J)) or not np.linalg.norm(z):
-        return False
-    a = np.linalg.lstsq(J, z, rcond=1e-10)[0]
-    return bool(np.linalg.norm(J @ a - z) <= tol * np.linalg.norm(z))
-
-
 def _kind(index: int, k: int) -> str:
     return "local minimum" if index == 0 else "local maximum" if index == k else "saddle"
 
@@ -129,14 +111,15 @@ def critical_points(arch, u, metric="euclidean", seed: int = 0, *, stall_loops: 
     E = len(reps)
     notes = [f"the generic problem has {E} critical points (monodromy, {mono.stopped} after "
              f"{mono.loops} loops)"]
-    # a cone's critical points scale with the target: track to u / s, scale back (the homotopy's
+    # a cone's critical points scale with the target (M is a cone when mu is linear in a block of
+    # weights: scale the block): track to u / s, scale back (the homotopy's
     # tolerances are relative to 1 + |z|, so a target of norm 1e12 or 1e-12 is tracked at norm 1)
     top = float(np.abs(u).max()) if u.size else 0.0
     size = top * float(np.linalg.norm(u / top)) if top > 0 else 0.0     # no overflow at 1e200
     if size > 1e150:
         raise NeuromanifoldError(f"the target has norm {size:.3g}: its loss |u|^2 overflows double precision; "
                                  f"rescale the data (e.g. divide the outputs by {10 ** int(np.log10(size)):.0e})")
-    scale = size if size > 0 and abs(np.log10(size)) > 2 and is_cone(param, seed) else 1.0
+    scale = size if size > 0 and abs(np.log10(size)) > 2 and linear_block(param, seed) is not None else 1.0
     if scale != 1.0:
         notes.append(f"M is a cone: tracked to u / {scale:.3g} and scaled back")
     elif size > 1e8:
