@@ -90,18 +90,19 @@ class Atlas:
     def __init__(self, path: str | None = None):
         self.path = path or default_path()
         folder = os.path.dirname(os.path.abspath(self.path))
+
+        def refused(problem: str) -> NeuromanifoldError:
+            return NeuromanifoldError(f"{problem}; give another file with --atlas PATH or NEUROMANIFOLD_ATLAS")
         if os.path.isfile(self.path) and os.path.getsize(self.path) > 0:
             with open(self.path, "rb") as fh:     # SQLite would take (and overwrite) a tiny foreign file
                 foreign = fh.read(16) != b"SQLite format 3\x00"
             if foreign:
-                raise NeuromanifoldError(f"{self.path!r} is not an atlas (not an SQLite file); give another "
-                                         f"file with --atlas PATH or NEUROMANIFOLD_ATLAS")
+                raise refused(f"{self.path!r} is not an atlas (not an SQLite file)")
         try:
             os.makedirs(folder, exist_ok=True)
             self._conn = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
-            raise NeuromanifoldError(f"cannot open the atlas {self.path!r}: {exc}; give a writable file with "
-                                     f"--atlas PATH or NEUROMANIFOLD_ATLAS") from exc
+            raise refused(f"cannot open the atlas {self.path!r}: {exc} (a writable file is needed)") from exc
         for attempt in range(100):
             try:
                 self._conn.execute("PRAGMA busy_timeout = 60000")
@@ -116,16 +117,13 @@ class Atlas:
                     time.sleep(0.05)
                     continue
                 self._conn.close()
-                raise NeuromanifoldError(f"cannot open the atlas {self.path!r}: {exc}; give a writable file "
-                                         f"with --atlas PATH or NEUROMANIFOLD_ATLAS") from exc
+                raise refused(f"cannot open the atlas {self.path!r}: {exc} (a writable file is needed)") from exc
             except sqlite3.DatabaseError as exc:            # "file is not a database"
                 self._conn.close()
-                raise NeuromanifoldError(f"cannot use {self.path!r} as the atlas ({exc}); give another file "
-                                         f"with --atlas PATH or NEUROMANIFOLD_ATLAS") from exc
+                raise refused(f"cannot use {self.path!r} as the atlas ({exc})") from exc
         if not have >= set(COLUMNS) | {"result"}:
             self._conn.close()
-            raise NeuromanifoldError(f"{self.path!r} is an SQLite file with another 'results' table, not an "
-                                     f"atlas; give another file with --atlas PATH or NEUROMANIFOLD_ATLAS")
+            raise refused(f"{self.path!r} is an SQLite file with another 'results' table, not an atlas")
 
     def close(self) -> None:
         self._conn.close()
