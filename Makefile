@@ -55,6 +55,7 @@ bench: $(VENV)/.installed
 	  || echo "apt-get could not install $(REFERENCE_PACKAGES): the missing tools' comparisons are skipped"; \
 	else echo "reference tools missing:$$missing and apt-get is not usable as root here: their comparisons are skipped"; fi
 	$(BIN)/python benchmarks/compare.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/backends.py $(BENCH_ARGS)
 
 ## the older speed figures: certified dimension scaling and the homotopy engine (see benchmarks/)
 bench-speed: $(VENV)/.installed

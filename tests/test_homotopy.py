@@ -175,7 +175,8 @@ def test_family_members_share_compiled_kernels():
     r1 = track(S1, [[1.0]], [1.0], [9.0])
     r2 = track(S2, [[2.0]], [1.0], [9.0])
     assert np.allclose(r1.solutions, [[3.0]]) and np.allclose(r2.solutions, [[6.0]])
-    assert S1._cache is S2._cache and any(key.startswith("chunk") for key in S1._cache)
+    assert S1._cache is S2._cache
+    assert S1._cache.get("native") is not None or any(key.startswith("chunk") for key in S1._cache)
     assert certify(S1, r1.solutions, [9.0]).certified.all()
     assert certify(S2, r2.solutions, [9.0]).certified.all()      # its own data, not S1's
 

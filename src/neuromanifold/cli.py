@@ -37,6 +37,18 @@ Recompute = Annotated[bool, typer.Option("--recompute", help="compute again even
 Force = Annotated[bool, typer.Option("--force", help="run even when the size estimate says it will not finish")]
 
 
+@app.callback()
+def _options(backend: Annotated[str | None, typer.Option(
+        "--backend", help="path-tracker kernel: native (compiled, the default on CPU) or jax (the default "
+                          "on GPU); the same as NEUROMANIFOLD_BACKEND")] = None):
+    """The algebraic geometry of the functions a network architecture can express."""
+    if backend is not None:
+        name = backend.strip().lower()
+        if name not in ("native", "jax"):
+            _fail(f"unknown tracker backend {backend!r}: use --backend native or --backend jax")
+        os.environ["NEUROMANIFOLD_BACKEND"] = name
+
+
 def _fail(message: str, hint: str | None = None, code: int = 2):
     from rich.markup import escape
 

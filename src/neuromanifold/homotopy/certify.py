@@ -74,15 +74,27 @@ class CertifyResult:
 
 
 def _functions(system: System, k: int):
+    """F and F_z over k points as functions of (Z, p, data leaves) on object arrays, traced once per
+    family (the data are arguments, so every member of a family shares them)."""
+    leaves, tree = jax.tree_util.tree_flatten(system.data)
+
     def make():
+        def value(z, p, *flat):
+            return system.plain_call(z, p, jax.tree_util.tree_unflatten(tree, flat))
+
+        def jac(z, p, *flat):
+            return jax.jacfwd(value, argnums=0, holomorphic=True)(z, p, *flat)
+
         z = np.zeros((k, system.n), np.complex128)
         p = np.zeros(system.m, np.complex128)
-        Fb = ObjectFunction(jax.vmap(system.value, in_axes=(0, None)), z, p)
-        Jb = ObjectFunction(jax.vmap(system.jac_z, in_axes=(0, None)), z, p)
+        axes = (0, None) + (None,) * len(leaves)
+        Fb = ObjectFunction(jax.vmap(value, in_axes=axes), z, p, *leaves)
+        Jb = ObjectFunction(jax.vmap(jac, in_axes=axes), z, p, *leaves)
         return Fb, Jb
-    if system.data is not None:
-        return make()     # closes over this member's data; the cache is shared by the family
-    return system.compiled(f"balls{k}", make)
+
+    Fb, Jb = system.compiled(f"balls{k}/{tree}/{[np.shape(a) for a in leaves]}", make)
+    data = [_points(a) if np.issubdtype(np.asarray(a).dtype, np.inexact) else np.asarray(a) for a in leaves]
+    return (lambda Z, P, lift: Fb(Z, P, *data, lift=lift)), (lambda Z, P, lift: Jb(Z, P, *data, lift=lift))
 
 
 def _boxes(centres: np.ndarray, radii: np.ndarray) -> np.ndarray:

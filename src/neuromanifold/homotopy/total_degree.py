@@ -26,7 +26,8 @@ import numpy as np
 from ..errors import NeuromanifoldError, TooLargeError
 from .dedup import clusters
 from .system import System, as_system
-from .tracker import DIVERGED, SINGULAR, SUCCESS, TrackOptions, TrackResult, _endpoint_quality, track
+from .tracker import (DIVERGED, SINGULAR, SUCCESS, TrackOptions, TrackResult, _endpoint_quality, track,
+                      with_backend)
 
 MAX_PATHS = 2_000_000
 
@@ -109,14 +110,16 @@ class SolveResult:
 
 
 def solve(F, n: int | None = None, *, p=None, degrees=None, seed: int = 0, rtol: float = 1e-8,
-          options: TrackOptions | None = None, progress=None, infinity_tol: float = 1e-3) -> SolveResult:
+          options: TrackOptions | None = None, progress=None, infinity_tol: float = 1e-3,
+          backend: str | None = None) -> SolveResult:
     """Every isolated solution of F(z; p) = 0 (p fixed) by a total-degree homotopy.
 
     Paths are tracked in projective coordinates (x0 : x), so a path whose solution goes to
     infinity stays bounded and ends near x0 = 0.  End points with |x0| >= ``infinity_tol`` |x|
     are judged in the affine chart, on F; those nearer to x0 = 0 are at infinity (``diverged``)
     unless Newton's method still converges quadratically there (so a singular finite solution
-    with |z| beyond 1 / infinity_tol would be counted at infinity)."""
+    with |z| beyond 1 / infinity_tol would be counted at infinity).  ``backend``: the tracker kernel
+    ("native" or "jax", default :func:`~neuromanifold.homotopy.tracker.default_backend`)."""
     system = as_system(F, n, 0 if p is None else np.size(p))
     t0 = time.perf_counter()
     p = np.zeros(system.m, complex) if p is None else np.asarray(p, complex).reshape(system.m)
@@ -129,7 +132,7 @@ def solve(F, n: int | None = None, *, p=None, degrees=None, seed: int = 0, rtol:
         raise TooLargeError(f"the total-degree homotopy needs {bezout:,} paths (> {MAX_PATHS:,}); "
                             f"use monodromy_solve instead", {"paths": bezout})
     homotopy = _homotopy(system, tuple(degrees))
-    options = options or TrackOptions()
+    options = with_backend(options, backend)
     rng = np.random.default_rng([seed, 13])
     a = rng.standard_normal(system.n + 1) + 1j * rng.standard_normal(system.n + 1)
     roots = [np.exp(2j * np.pi * np.arange(k) / k) for k in degrees]
@@ -138,11 +141,12 @@ def solve(F, n: int | None = None, *, p=None, degrees=None, seed: int = 0, rtol:
     starts = V / (V @ a)[:, None]
     q0, q1 = np.concatenate([[1, 0], a, p]), np.concatenate([[0, 1], a, p])
 
-    def classify(X, status):
+    def classify(X, status, stopped):
         """Affine end points (x0 not small): polished and judged on F itself, as any tracked
         end point.  End points near x0 = 0: regular only when Newton's method on the homotopy
         still converges quadratically there (its next step at the rounding level); otherwise
-        at infinity (a path to infinity converges slowly)."""
+        at infinity (a path to infinity converges slowly).  ``stopped``: the paths whose steps
+        underflowed in the end zone (a singular end point: singular if finite, else at infinity)."""
         size = np.linalg.norm(X, axis=1)
         small = np.abs(X[:, 0]) < infinity_tol * size
         done = (status == SUCCESS) | (status == SINGULAR)
@@ -150,10 +154,11 @@ def solve(F, n: int | None = None, *, p=None, degrees=None, seed: int = 0, rtol:
             Z = X[:, 1:] / X[:, :1]
         fin = np.flatnonzero(done & ~small)
         if fin.size:
-            st = np.full(fin.size, SUCCESS, np.int32)
+            st = np.where(stopped[fin], SINGULAR, SUCCESS).astype(np.int32)
             Z[fin], _, _ = _endpoint_quality(system, Z[fin], p, st, options)
             status[fin] = st
-        far = np.flatnonzero(done & small)
+        status[np.flatnonzero(done & small & stopped)] = DIVERGED       # stopped at infinity
+        far = np.flatnonzero(done & small & (status != DIVERGED))
         if far.size:
             step = np.linalg.norm(homotopy.newton(X[far], q1, 1) - X[far], axis=1)
             J = homotopy.jacobians(X[far], q1)
@@ -167,13 +172,13 @@ def solve(F, n: int | None = None, *, p=None, degrees=None, seed: int = 0, rtol:
 
     res = track(homotopy, starts, q0, q1, seed=seed, options=options, progress=progress,
                 check_injective=False, retrack=False)
-    Z, status = classify(res.solutions, res.status)
+    Z, status = classify(res.solutions, res.status, res.stopped)
     # failed paths (not at infinity) are tracked again with tighter settings
     redo = np.flatnonzero((status != SUCCESS) & (status != SINGULAR) & (status != DIVERGED))
     if redo.size:
         again = track(homotopy, starts[redo], q0, q1, gamma=res.gamma, options=options.tighter(),
                       check_injective=False, retrack=False)
-        Z[redo], status[redo] = classify(again.solutions, again.status)
+        Z[redo], status[redo] = classify(again.solutions, again.status, again.stopped)
         res.retracked = int(redo.size)
     ok = status == SUCCESS
     sing = status == SINGULAR

@@ -32,7 +32,8 @@ wrong in the end is reported, never dropped.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass, field, replace
 
 import jax
 import jax.numpy as jnp
@@ -40,6 +41,7 @@ import numpy as np
 from jax.extend import core as jcore
 
 from . import small_linalg as linalg
+from ..errors import NeuromanifoldError
 from .system import System, as_system
 
 TRACKING, SUCCESS, DIVERGED, UNDERFLOW, SINGULAR, MAX_STEPS, JUMPED = range(7)
@@ -65,16 +67,20 @@ class TrackOptions:
     max_steps: int = 4000
     diverge: float = 1e9         # |z| beyond this: the path goes to infinity
     singular_cond: float = 1e10  # condition number of F_z at the end beyond this: singular
-    chunk: int = 24              # steps per compiled chunk
+    end_zone: float = 1e-10      # steps underflowing within this of t = 1: a singular end point
+    chunk: int = 24              # steps per compiled chunk (JAX backend)
+    backend: str | None = None   # "native", "jax" or None: the default (:func:`default_backend`)
 
     def tighter(self) -> TrackOptions:
-        return TrackOptions(self.tolerance / 100, self.trust / 10, self.initial_step / 10,
-                            self.min_step / 10, self.max_steps * 4, self.diverge, self.singular_cond,
-                            self.chunk)
+        """Settings for re-tracking failed paths: 100x smaller predictor error, 10x smaller trust
+        region, first step and least step, 4x the step budget."""
+        return replace(self, tolerance=self.tolerance / 100, trust=self.trust / 10,
+                       initial_step=self.initial_step / 10, min_step=self.min_step / 10,
+                       max_steps=self.max_steps * 4)
 
     def vector(self) -> np.ndarray:
-        return np.array([self.tolerance, self.trust, self.min_step, self.max_steps, self.diverge],
-                        dtype=np.float64)
+        return np.array([self.tolerance, self.trust, self.min_step, self.max_steps, self.diverge,
+                         self.end_zone], dtype=np.float64)
 
 
 @dataclass
@@ -93,6 +99,12 @@ class TrackResult:
     seconds: float
     retracked: int = 0
     options: TrackOptions = field(default_factory=TrackOptions)
+    backend: str = "jax"          # the kernel that tracked the paths ("native" or "jax")
+    stopped: np.ndarray = None    # bool: the steps underflowed in the end zone (a singular end point)
+
+    def __post_init__(self):
+        if self.stopped is None:
+            self.stopped = np.zeros(len(self.status), bool)
 
     @property
     def success(self) -> np.ndarray:
@@ -112,7 +124,8 @@ class TrackResult:
 
     def summary(self) -> str:
         c = ", ".join(f"{v} {k}" for k, v in self.counts().items())
-        return f"{self.paths} paths in {self.seconds:.2f} s: {c}; {self.retracked} re-tracked"
+        return (f"{self.paths} paths in {self.seconds:.2f} s ({self.backend}): {c}; "
+                f"{self.retracked} re-tracked")
 
 
 # -- the compiled chunk of steps ----------------------------------------------------------
@@ -127,12 +140,17 @@ def _chunk_function(system: System, chunk: int):
     each segment a gamma-arc.  One segment [p0, p1] is V = (p0, p1, p1, p1), knots (0, 1, 1, 1);
     a monodromy loop p0 -> p1 -> p2 -> p0 is one path with gamma = 1."""
 
-    def param(t, V, knots, gamma):
-        # the segment [knots[i], knots[i+1]) holding t, picked by selects (static indices trace fast)
-        in2, in1 = t >= knots[2], t >= knots[1]
+    def segment(t, knots):
+        """The segment [knots[i], knots[i+1]) of positive length holding t: a step stays on the
+        segment where it starts (it never crosses a knot), all its stages included."""
+        in2 = (t >= knots[2]) & (knots[3] > knots[2])
+        in1 = (t >= knots[1]) & (knots[2] > knots[1])
+        return jnp.where(in2, 2, jnp.where(in1, 1, 0))
 
+    def param(t, seg, V, knots, gamma):
+        # static indices picked by selects (they trace fast)
         def pick(x):
-            return jnp.where(in2, x[2], jnp.where(in1, x[1], x[0]))
+            return jnp.where(seg == 2, x[2], jnp.where(seg == 1, x[1], x[0]))
 
         a, b = pick(V), pick(V[1:])
         start, end = pick(knots), pick(knots[1:])
@@ -143,18 +161,14 @@ def _chunk_function(system: System, chunk: int):
         dw = gamma / den ** 2 / length
         return a + w * (b - a), dw * (b - a)
 
-    def next_knot(t, knots):
-        later = jnp.where(knots[1:] > t + 1e-15, knots[1:], 1.0)
-        return jnp.min(later)
-
     @jax.jit
-    def velocity(z, t, V, knots, gamma, data):
-        p, dp = param(t, V, knots, gamma)
+    def velocity(z, t, seg, V, knots, gamma, data):
+        p, dp = param(t, seg, V, knots, gamma)
         return -linalg.solve(system.jac_call(z, p, data), system.dir_call(z, p, dp, data))
 
-    def last_velocity(z, t, V, knots, gamma, data):
+    def last_velocity(z, t, seg, V, knots, gamma, data):
         """The velocity and the LU factors of F_z there (reused by the chord corrections)."""
-        p, dp = param(t, V, knots, gamma)
+        p, dp = param(t, seg, V, knots, gamma)
         lu = linalg.lu_factor(system.jac_call(z, p, data))
         return -linalg.lu_solve(lu, system.dir_call(z, p, dp, data)), lu
 
@@ -163,22 +177,22 @@ def _chunk_function(system: System, chunk: int):
         return z - d, jnp.linalg.norm(d)
 
     def one_step(z, t, h, status, steps, V, knots, gamma, opts, data):
-        tol, trust, min_step, max_steps, diverge = opts[0], opts[1], opts[2], opts[3], opts[4]
+        tol, trust, min_step, max_steps, diverge, end_zone = opts[0], opts[1], opts[2], opts[3], opts[4], opts[5]
         active = status == TRACKING
-        # never step across a vertex (the path has a corner there): land on it
-        knot = next_knot(t, knots)
+        # never step across a vertex (the path has a corner there): land on it; every stage is
+        # evaluated on the segment where the step starts, the last one at its end (tau = 1), not on
+        # the next segment (on a zero-length last segment dp = 0 and landing steps were rejected)
+        seg = segment(t, knots)
+        knot = jnp.where(seg == 2, knots[3], jnp.where(seg == 1, knots[2], knots[1]))
         clamped = h >= knot - t
         hs = jnp.where(clamped, knot - t, h)
-        # the midpoint and the end of the step lie on the segment where the step starts
-        # (the step never crosses a knot); evaluate the end at the knot from the left
         t_end = jnp.where(clamped, knot, t + hs)
-        k1 = velocity(z, t, V, knots, gamma, data)
-        k2 = velocity(z + 0.5 * hs * k1, t + 0.5 * hs, V, knots, gamma, data)
-        k3 = velocity(z + 0.5 * hs * k2, t + 0.5 * hs, V, knots, gamma, data)
-        k4, lu = last_velocity(z + hs * k3, jnp.minimum(t_end, knot - 1e-15 * (knot < 1.0)), V, knots,
-                               gamma, data)
+        k1 = velocity(z, t, seg, V, knots, gamma, data)
+        k2 = velocity(z + 0.5 * hs * k1, t + 0.5 * hs, seg, V, knots, gamma, data)
+        k3 = velocity(z + 0.5 * hs * k2, t + 0.5 * hs, seg, V, knots, gamma, data)
+        k4, lu = last_velocity(z + hs * k3, t_end, seg, V, knots, gamma, data)
         zp = z + (hs / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
-        p, _ = param(t_end, V, knots, gamma)
+        p, _ = param(t_end, seg, V, knots, gamma)
         # two chord-Newton corrections with F_z from the last RK stage, at the same t + h and
         # O(h) away from the prediction: the contraction test below still measures convergence
         z1, n1 = chord(zp, p, lu, data)
@@ -197,7 +211,9 @@ def _chunk_function(system: System, chunk: int):
         new_t = jnp.where(ok & (1.0 - new_t < 1e-15), 1.0, new_t)
         new_status = jnp.where(ok & (new_t >= 1.0), SUCCESS, TRACKING)
         new_status = jnp.where(ok & (jnp.linalg.norm(new_z) > diverge), DIVERGED, new_status)
-        new_status = jnp.where(~ok & (new_h < min_step), UNDERFLOW, new_status)
+        # within the end zone the path has arrived at a singular end point (which stops the steps)
+        new_status = jnp.where(~ok & (new_h < min_step), jnp.where(1.0 - t <= end_zone, SINGULAR, UNDERFLOW),
+                               new_status)
         new_status = jnp.where((new_status == TRACKING) & (steps + 1 >= max_steps), MAX_STEPS,
                                new_status)
         return (jnp.where(active, new_z, z), jnp.where(active, new_t, t),
@@ -237,16 +253,112 @@ def _chunk_function(system: System, chunk: int):
 SLOTS = 1024
 SIZES = (8, 64, 256, 1024)
 
+#: the tracker kernels (the seam): "native" (compiled straight-line program, CPU) and "jax"
+BACKENDS = ("native", "jax")
+
+
+def default_backend() -> str:
+    """The kernel used when none is asked for: $NEUROMANIFOLD_BACKEND if set, else ``native`` on
+    CPU and ``jax`` when JAX runs on a GPU."""
+    env = os.environ.get("NEUROMANIFOLD_BACKEND", "").strip().lower()
+    if env:
+        if env not in BACKENDS:
+            raise NeuromanifoldError(f"NEUROMANIFOLD_BACKEND={env!r} is not a tracker backend: set it to "
+                                     f"'native' or 'jax' (or unset it)")
+        return env
+    return "jax" if jax.default_backend() != "cpu" else "native"
+
+
+def check_backend(backend: str | None) -> str:
+    """A backend name (None: the default), checked."""
+    if backend is None:
+        return default_backend()
+    name = str(backend).strip().lower()
+    if name not in BACKENDS:
+        raise NeuromanifoldError(f"unknown tracker backend {backend!r}: use 'native' or 'jax'")
+    return name
+
+
+_NOTED: set = set()
+
+
+def _kernel(system: System, options: TrackOptions):
+    """The native kernel of the system, or None when the JAX backend tracks (asked for, or the
+    native one cannot be made: one note on stderr per system family and reason)."""
+    if check_backend(options.backend) != "native":
+        return None
+    from . import native
+
+    kern = native.kernel_for(system)
+    if kern is None:
+        reason = native.unavailable_reason(system)
+        if (system.name, reason) not in _NOTED:
+            _NOTED.add((system.name, reason))
+            import sys
+
+            print(f"note: the native tracker is not used for {system.name!r} ({reason}); the JAX "
+                  f"backend tracks it", file=sys.stderr)
+    return kern
+
+
+def backend_of(system: System, options: TrackOptions) -> str:
+    """The backend that tracks this system with these options."""
+    return "native" if _kernel(system, options) is not None else "jax"
+
+
+class Polyline:
+    """Parameter polylines of k paths through four vertices, each (m,) shared by all paths or
+    (k, m) one row per path; indexing reads the dense (k, 4, m) array."""
+
+    def __init__(self, vertices: list, k: int, m: int):
+        self.vertices, self.k, self.m = vertices, k, m
+
+    def __len__(self) -> int:
+        return self.k
+
+    def dense(self) -> np.ndarray:
+        return np.stack([np.broadcast_to(v, (self.k, self.m)) for v in self.vertices], axis=1)
+
+    def __getitem__(self, idx):
+        return self.dense()[idx]
+
+    def rows(self, idx) -> Polyline:
+        idx = np.asarray(idx)
+        return Polyline([v if v.ndim == 1 else v[idx] for v in self.vertices], len(idx), self.m)
+
+    def vertex(self, i: int, idx=None) -> np.ndarray:
+        v = self.vertices[i]
+        return v if v.ndim == 1 or idx is None else v[idx]
+
+    def groups(self) -> np.ndarray:
+        """Labels of the paths by their polyline (paths with the same polyline: one group)."""
+        own = [v for v in self.vertices if v.ndim == 2]
+        if not own or self.k == 0:
+            return np.zeros(self.k, int)
+        return np.unique(np.concatenate(own, axis=1), axis=0, return_inverse=True)[1].reshape(-1)
+
 
 def _slots(k: int) -> int:
     """Smallest batch size of SIZES holding k paths (at most SLOTS)."""
     return next(s for s in SIZES if s >= min(k, SLOTS))
 
 
-def _run(system: System, Z0: np.ndarray, V, knots, gamma: complex, options: TrackOptions,
+def _run(system: System, Z0: np.ndarray, V: Polyline, knots, gamma: complex, options: TrackOptions,
          progress=None):
-    """Track all rows of Z0, row i along the polyline V[i] (V (k, 4, m)).  A fixed number of
-    slots holds the paths in flight; a finished path's slot is refilled from the queue."""
+    """Track all rows of Z0, row i along the polyline V[i]: (end points, status codes, steps).
+    The seam between the tracker and its kernels: the native kernel when it can be made (and is
+    asked for), else the JAX one."""
+    Z0 = np.asarray(Z0, np.complex128)
+    kern = _kernel(system, options)
+    if kern is not None:
+        return kern.track(Z0, V.vertices, knots, gamma, options, system.data, progress)
+    return _run_jax(system, Z0, V, knots, gamma, options, progress)
+
+
+def _run_jax(system: System, Z0: np.ndarray, V: Polyline, knots, gamma: complex, options: TrackOptions,
+             progress=None):
+    """The JAX kernel: a fixed number of slots holds the paths in flight; a finished path's slot is
+    refilled from the queue."""
     fn = system.compiled(f"chunk{options.chunk}", lambda: _chunk_function(system, options.chunk))
     k, n = Z0.shape
     Z0 = Z0.astype(np.complex128)
@@ -264,18 +376,21 @@ def _run(system: System, Z0: np.ndarray, V, knots, gamma: complex, options: Trac
     h = np.full(size, options.initial_step)
     st = np.full(size, SUCCESS, np.int32)      # empty slots are frozen
     nsteps = np.zeros(size, np.int32)
-    slotV = np.repeat(V[:1], size, axis=0)
+    first = V.rows([0])[np.zeros(1, int)]      # (1, 4, m)
+    slotV = np.repeat(first, size, axis=0)
     queue = 0
 
     def fill(slots):
         nonlocal queue
-        for s in slots:
-            if queue >= k:
-                break
-            owner[s] = queue
-            z[s], t[s], h[s], st[s], nsteps[s] = Z[queue], 0.0, options.initial_step, TRACKING, 0
-            slotV[s] = V[queue]
-            queue += 1
+        slots = [s for s in slots][:max(k - queue, 0)]
+        if not slots:
+            return
+        idx = np.arange(queue, queue + len(slots))
+        slotV[slots] = V.rows(idx).dense()
+        for s, i in zip(slots, idx):
+            owner[s] = i
+            z[s], t[s], h[s], st[s], nsteps[s] = Z[i], 0.0, options.initial_step, TRACKING, 0
+        queue += len(slots)
 
     fill(range(size))
     while np.any(owner >= 0):
@@ -302,25 +417,37 @@ def _run(system: System, Z0: np.ndarray, V, knots, gamma: complex, options: Trac
                 return np.concatenate([a[live], pad])
 
             z, t, h, nsteps = keep(z, Z0[0]), keep(t, 0.0), keep(h, options.initial_step), keep(nsteps, 0)
-            st, owner, slotV = keep(st, SUCCESS), keep(owner, -1), keep(slotV, V[0])
+            st, owner, slotV = keep(st, SUCCESS), keep(owner, -1), keep(slotV, first[0])
             size = new
     return Z, status, steps
 
 
+def polish(system: System, Z: np.ndarray, p, iterations: int = 2, backend: str | None = None):
+    """(Newton-polished points, F_z there, F there) at parameters p ((m,) or (k, m)); no safeguards
+    (for end points: a point that does not converge becomes non-finite)."""
+    Z = np.asarray(Z, np.complex128).reshape(-1, system.n)
+    kern = _kernel(system, TrackOptions(backend=backend))
+    if kern is not None:
+        return kern.polish(Z, p, system.data, iterations)
+    Zs = system.newton(Z, p, iterations)
+    return Zs, system.jacobians(Zs, p), system.evaluate(Zs, p)
+
+
 def _endpoint_quality(system: System, Z: np.ndarray, p1, status: np.ndarray, options: TrackOptions):
-    """Polish successful end points; condition numbers and residuals; singular ones flagged."""
+    """Polish the end points of paths that arrived; condition numbers and residuals; singular ones
+    flagged (those the tracker found singular, in its end zone, stay singular)."""
     cond = np.full(len(Z), np.inf)
     res = np.full(len(Z), np.inf)
-    ok = status == SUCCESS
+    ok = (status == SUCCESS) | (status == SINGULAR)
     if np.any(ok):
         p1 = p1[ok] if np.ndim(p1) == 2 else p1
-        Zs = system.newton(Z[ok], p1, 2)
+        Zs, J, F = polish(system, Z[ok], p1, 2, options.backend)
         good = np.all(np.isfinite(Zs), axis=1)
-        Zs = np.where(good[:, None], Zs, Z[ok])
-        J = system.jacobians(Zs, p1)
+        if not np.all(good):                   # keep the unpolished point where Newton blew up
+            Zs = np.where(good[:, None], Zs, Z[ok])
+            _, J, F = polish(system, Zs, p1, 0, options.backend)
         with np.errstate(all="ignore"):
             c = np.linalg.cond(J)
-        F = system.evaluate(Zs, p1)
         r = np.linalg.norm(F, axis=1) / (1.0 + np.linalg.norm(Zs, axis=1))
         Z[ok] = Zs
         cond[ok] = np.where(np.isfinite(c), c, np.inf)
@@ -348,24 +475,36 @@ def _jumped(Z: np.ndarray, status: np.ndarray, rtol: float, groups: np.ndarray) 
     return np.concatenate(out) if out else np.zeros(0, int)
 
 
-def _paths(system: System, k: int, *points) -> np.ndarray:
-    """Parameter points, each (m,) shared by all k paths or (k, m) one per path, as (k, len, m)."""
+def _paths(system: System, k: int, *points) -> Polyline:
+    """Parameter points, each (m,) shared by all k paths or (k, m) one per path, as a Polyline."""
     rows = []
     for q in points:
         q = np.asarray(q, dtype=np.complex128)
         if q.ndim == 2 and q.shape == (k, system.m):
-            rows.append(q)
+            rows.append(np.ascontiguousarray(q))
         elif q.size == system.m:
-            rows.append(np.broadcast_to(q.reshape(system.m), (k, system.m)))
+            rows.append(np.ascontiguousarray(q.reshape(system.m)))
         else:
             raise ValueError(f"parameters of shape {q.shape}: give {system.m} values, or one row of "
                              f"{system.m} per path ({k} x {system.m})")
-    return np.ascontiguousarray(np.stack(rows, axis=1))
+    return Polyline(rows, k, system.m)
+
+
+def _gamma(path: str, gamma, seed: int) -> complex:
+    if path == "linear":
+        return 1.0 + 0j
+    if path != "gamma":
+        raise ValueError(f"unknown path {path!r}: use 'gamma' or 'linear'")
+    if gamma is not None:
+        return complex(gamma)
+    rng = np.random.default_rng([seed, 7])
+    a = rng.uniform(0, 2 * np.pi)
+    return complex(np.cos(a), np.sin(a))
 
 
 def track(F, starts, p0, p1, *, path: str = "gamma", gamma: complex | None = None,
           options: TrackOptions | None = None, seed: int = 0, retrack: bool = True,
-          check_injective: bool = True, progress=None) -> TrackResult:
+          check_injective: bool = True, progress=None, backend: str | None = None) -> TrackResult:
     """Track each row of ``starts`` (solutions of F(.; p0) = 0) to F(.; p1) = 0.
 
     ``p0`` and ``p1`` are parameter vectors (m,) shared by all paths, or arrays (k, m) with
@@ -375,31 +514,40 @@ def track(F, starts, p0, p1, *, path: str = "gamma", gamma: complex | None = Non
     straight segment.  Failed paths are re-tracked once with tighter settings,
     and so are regular end points reached from two distinct starts along the same parameter
     path (path jumping: a parameter homotopy between generic parameters is a bijection on
-    regular solutions); what still fails keeps its status in the result.
+    regular solutions); what still fails keeps its status in the result.  ``backend``
+    ("native" or "jax"; default :func:`default_backend`) picks the kernel; the result names it.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from neuromanifold.homotopy import System
+        >>> sq = System(lambda z, p: jnp.stack([z[0] ** 2 - p[0]]), 1, 1)
+        >>> r = track(sq, [[1.0]], [1.0], [4.0])
+        >>> r.counts(), round(abs(r.solutions[0, 0]), 10)
+        ({'success': 1}, 2.0)
     """
     system = as_system(F)
-    options = options or TrackOptions()
+    options = with_backend(options, backend)
     t0 = time.perf_counter()
     Z0 = np.atleast_2d(np.asarray(starts, dtype=np.complex128))
-    if path == "linear":
-        g = 1.0 + 0j
-    elif path == "gamma":
-        if gamma is None:
-            rng = np.random.default_rng([seed, 7])
-            a = rng.uniform(0, 2 * np.pi)
-            g = complex(np.cos(a), np.sin(a))
-        else:
-            g = complex(gamma)
-    else:
-        raise ValueError(f"unknown path {path!r}: use 'gamma' or 'linear'")
+    g = _gamma(path, gamma, seed)
     V = _paths(system, len(Z0), p0, p1, p1, p1)
     return _track(system, Z0, V, np.array([0.0, 1.0, 1.0, 1.0]), g, options, retrack, check_injective,
                   progress, t0)
 
 
+def with_backend(options: TrackOptions | None, backend: str | None) -> TrackOptions:
+    """``options`` (default TrackOptions()) with the tracker backend ``backend`` when one is given."""
+    options = options or TrackOptions()
+    if backend is not None:
+        options = replace(options, backend=check_backend(backend))
+    elif options.backend is not None:
+        check_backend(options.backend)
+    return options
+
+
 def track_loop(F, starts, p0, p1, p2=None, *, gamma: complex | None = None,
                options: TrackOptions | None = None, retrack: bool = True,
-               check_injective: bool = True, progress=None) -> TrackResult:
+               check_injective: bool = True, progress=None, backend: str | None = None) -> TrackResult:
     """Track each row of ``starts`` (solutions at p0) around a loop in one pass: each path runs
     its whole loop without waiting for the others at the vertices.  The end points are a
     permutation of the starts (monodromy).  Each vertex is (m,) or (k, m), one row per start:
@@ -411,7 +559,7 @@ def track_loop(F, starts, p0, p1, p2=None, *, gamma: complex | None = None,
     multiple of pi, the two circular arcs bound a lens in the complex line through p0 and p1 and
     the loop winds around the branch points inside it); two edges instead of three."""
     system = as_system(F)
-    options = options or TrackOptions()
+    options = with_backend(options, backend)
     t0 = time.perf_counter()
     Z0 = np.atleast_2d(np.asarray(starts, dtype=np.complex128))
     if p2 is None:
@@ -424,36 +572,34 @@ def track_loop(F, starts, p0, p1, p2=None, *, gamma: complex | None = None,
                   check_injective, progress, t0)
 
 
-def _track(system, Z0, V, knots, g, options, retrack, check_injective, progress, t0) -> TrackResult:
+def _track(system, Z0, V: Polyline, knots, g, options, retrack, check_injective, progress,
+           t0) -> TrackResult:
     if Z0.shape[1] != system.n:
         raise ValueError(f"starts have {Z0.shape[1]} coordinates, the system has {system.n} unknowns")
-    p0, p1 = V[:, 0], V[:, -1]
-    shared = len(V) > 0 and bool(np.all(V == V[:1]))
-    groups = np.zeros(len(V), int) if shared or len(V) == 0 else \
-        np.unique(V.reshape(len(V), -1), axis=0, return_inverse=True)[1].reshape(-1)
-    if len(V) and np.all(p0 == p0[:1]):
-        p0 = p0[0]
-    if len(V) and np.all(p1 == p1[:1]):          # e.g. loops from and back to one base point
-        p1 = p1[0]
+    p0, p1 = V.vertices[0], V.vertices[-1]
+    backend = backend_of(system, options)
     if len(Z0) == 0:
         empty = np.zeros(0)
         return TrackResult(Z0, Z0.copy(), empty.astype(int), empty.astype(int), empty, empty, p0, p1,
-                           g, 0.0, 0, options)
+                           g, 0.0, 0, options, backend)
     Z, status, steps = _run(system, Z0, V, knots, g, options, progress)
+    stopped = status == SINGULAR
     Z, cond, res = _endpoint_quality(system, Z, p1, status, options)
     retracked = 0
     if retrack:
         redo = np.flatnonzero((status != SUCCESS) & (status != DIVERGED))
+        groups = V.groups() if check_injective else None
         if check_injective:
             redo = np.union1d(redo, _jumped(Z, status, 1e-8, groups))
         if redo.size:
             retracked = int(redo.size)
             tight = options.tighter()
-            Zr, sr, str_ = _run(system, Z0[redo], V[redo], knots, g, tight)
+            Zr, sr, str_ = _run(system, Z0[redo], V.rows(redo), knots, g, tight)
+            stopped[redo] = sr == SINGULAR
             Zr, cr, rr = _endpoint_quality(system, Zr, p1 if p1.ndim == 1 else p1[redo], sr, tight)
             Z[redo], status[redo], steps[redo] = Zr, sr, steps[redo] + str_
             cond[redo], res[redo] = cr, rr
             if check_injective:
                 status[_jumped(Z, status, 1e-8, groups)] = JUMPED
     return TrackResult(Z0, Z, status, steps, cond, res, p0, p1, g, time.perf_counter() - t0,
-                       retracked, options)
+                       retracked, options, backend, stopped)

@@ -23,7 +23,8 @@ from .. import guards
 from ..architectures import parse
 from ..errors import NeuromanifoldError
 from ..homotopy.system import System, family_member
-from ..homotopy.tracker import TrackOptions, track
+from ..homotopy.refine import refine
+from ..homotopy.tracker import JUMPED, SINGULAR, STATUS, SUCCESS, TrackOptions, backend_of, track
 from ..invariants.dimension import dimension as compute_dimension
 from ..invariants.ed_degree import MAX_UNKNOWNS as ED_MAX_UNKNOWNS
 from ..invariants.ed_degree import CriticalSlice, generic_critical_points
@@ -44,6 +45,7 @@ class CensusResult(Result):
     minima_counts: list = field(default_factory=list)
     failed_paths: int = 0
     failed_instances: int = 0                        # instances with a failed path (not in the table)
+    left_out: dict = field(default_factory=dict)     # instance index -> why it is not in the table
     dimension: int = 0
 
     def joint(self) -> tuple[list[int], list[int], np.ndarray]:
@@ -108,7 +110,7 @@ PARALLEL_MIN_PATHS = 20_000
 
 
 def census(arch, samples: int = 100, metric: str = "euclidean", seed: int = 0, *,
-           progress=None, arcs: int = 3, workers: int | None = None, force: bool = False) -> CensusResult:
+           progress=None, arcs: int = 8, workers: int | None = None, force: bool = False) -> CensusResult:
     """Joint table of (#real critical points, #local minima) over ``samples`` random instances.
 
     ``workers`` processes share the instances (default: one per core once the census has
@@ -134,22 +136,30 @@ def census(arch, samples: int = 100, metric: str = "euclidean", seed: int = 0, *
     base = make_metric(param, metric, seed=seed).Q
     cs, reps, w0, _ = generic_critical_points(param, k, base, seed)
     E = len(reps)
+    native = backend_of(_moving_metric_system(cs), TrackOptions()) == "native"
     if workers is None:
-        workers = guards.cores() if E * samples >= PARALLEL_MIN_PATHS else 1
+        # the native tracker runs its threads over all cores in this process
+        workers = 1 if native or E * samples < PARALLEL_MIN_PATHS else guards.cores()
     workers = max(1, min(workers, samples))
     guards.paths(f"a census of {samples:,} instances x {E} critical points ({E * samples:,} paths)", E * samples,
-                 k, force, workers=workers, instead="use fewer --samples")
+                 k, force, workers=guards.cores() if native else workers, instead="use fewer --samples",
+                 speedup=guards.NATIVE_SPEEDUP if native else 1.0)
     W, Qz = _instances(cs, samples, metric, seed)
     job = dict(spec=str(arch), k=k, Q=base, seed=seed, reps=reps, w0=w0, arcs=arcs)
     if workers == 1:
-        real, minima, good, failed = _census_share(cs, job, W, Qz, progress)
+        real, minima, good, failed, reasons = _census_share(cs, job, W, Qz, progress)
     else:
-        real, minima, good, failed = _in_parallel(cs, job, W, Qz, workers, progress)
+        real, minima, good, failed, reasons = _in_parallel(cs, job, W, Qz, workers, progress)
     table = Counter(f"{real[i]},{minima[i]}" for i in np.flatnonzero(good))
     notes = [f"{int(good.sum())} of {samples} instances with every path regular (and conjugate pairs matched) "
              f"enter the table"]
     if workers > 1:
         notes.append(f"instances shared by {workers} processes")
+    notes.append(f"tracked by the {'native' if native else 'JAX'} backend")
+    for i, why in sorted(reasons.items())[:20]:
+        notes.append(f"instance {i} left out: {why}")
+    if len(reasons) > 20:
+        notes.append(f"... and {len(reasons) - 20} more instances left out (all in left_out)")
     return CensusResult(
         spec=str(arch), invariant="census", value=dict(sorted(table.items())), certified=False,
         method="monodromy at one generic instance, then one batched parameter homotopy in (target, metric) "
@@ -157,7 +167,8 @@ def census(arch, samples: int = 100, metric: str = "euclidean", seed: int = 0, *
         seconds=time.perf_counter() - t0, seed=seed, samples=samples, metric=metric, ed_degree=E,
         table=dict(sorted(table.items(), key=lambda kv: tuple(int(v) for v in kv[0].split(",")))),
         real_counts=real.tolist(), minima_counts=minima.tolist(), failed_paths=failed,
-        failed_instances=int(samples - good.sum()), dimension=k, notes=notes)
+        failed_instances=int(samples - good.sum()), dimension=k, notes=notes,
+        left_out={str(i): why for i, why in sorted(reasons.items())})
 
 
 def instances(ambient_dimension: int, samples: int, metric: str = "euclidean", seed: int = 0):
@@ -201,49 +212,74 @@ def _coincident(Z: np.ndarray, ok: np.ndarray, rtol: float = 1e-6, chunk: int = 
 
 
 def _census_share(cs: CriticalSlice, job: dict, W: np.ndarray, Qz: np.ndarray, progress=None):
-    """(real counts, minima counts, every-path-regular flags, failed paths) of the instances
-    (W, Qz): the generic critical points job["reps"] at job["w0"] carried to each instance.
+    """(real counts, minima counts, every-path-regular flags, failed paths, reasons left out) of the
+    instances (W, Qz): the generic critical points job["reps"] at job["w0"] carried to each instance.
 
     Along one arc the homotopy is a bijection from the start points to the critical points of the
-    instance, so an instance is complete when its E end points are regular and pairwise distinct.
-    Paths that ended on another one's point (path jumping) are tracked again on the same arc with
-    tighter settings (the same bijection); an instance still incomplete (a failed path, or a
+    instance (and it commutes with the slice's fibre symmetry, so distinct images go to distinct
+    images), so an instance is complete when its E end points are regular with pairwise distinct
+    images.  Paths that ended on another one's point (path jumping) are tracked again on the same
+    arc with tighter settings (the same bijection); from the second arc on, end points the tracker
+    calls singular (ill-conditioned) are refined by Newton's method in high precision and kept when
+    it converges quadratically (:mod:`neuromanifold.homotopy.refine`); an instance still
+    incomplete (a failed path, or a
     jump not repaired) is tracked again whole, along a new arc (a new bijection: mixing the end
-    points of two arcs would not be), up to ``arcs`` arcs; then it leaves the table."""
+    points of two arcs would not be, since two preimages of one critical point on the slice may
+    then both be reached), up to ``arcs`` arcs; then it leaves the table, and the result says why."""
     reps, seed, arcs = job["reps"], job["seed"], job["arcs"]
     samples, E, k = len(W), len(reps), cs.k
     system = _moving_metric_system(cs)
     p0 = np.concatenate([job["w0"], cs.Qz.reshape(-1)])
     P1 = np.concatenate([W, Qz.reshape(samples, -1)], axis=1)
-    lam = np.zeros((samples, E, k), complex)
-    ok = np.zeros((samples, E), bool)
+    lam = np.zeros((samples * E, k), complex)
+    ok = np.zeros(samples * E, bool)
+    status = np.zeros(samples * E, int)
+    images = np.zeros((samples * E, len(cs.Qz)), complex)
     failed = 0
     todo = np.arange(samples)
     for arc in range(arcs):
         if not todo.size:
             break
         arc_seed = seed + 1000 * arc
-        starts = np.tile(reps, (todo.size, 1))
-        targets = np.repeat(P1[todo], E, axis=0)
+        rows = (todo[:, None] * E + np.arange(E)[None]).reshape(-1)
+        starts, targets = reps[rows % E], P1[rows // E]
         r = track(system, starts, p0, targets, seed=arc_seed, progress=progress if arc == 0 else None,
                   check_injective=False, retrack=False)
-        L, good = r.solutions.reshape(todo.size, E, k), r.success.reshape(todo.size, E)
+        L, good, st = r.solutions, r.success.copy(), r.status.copy()
+        if arc >= 1:
+            # an instance that failed once: its ill-conditioned end points (near the ramification
+            # locus of the slice, where the critical point itself is well conditioned) are settled
+            # by Newton's method in high precision
+            sing = np.flatnonzero(st == SINGULAR)
+            if sing.size:
+                fine = refine(system, L[sing], targets[sing])
+                L[sing[fine.converged]] = fine.points[fine.converged]
+                good[sing[fine.converged]], st[sing[fine.converged]] = True, SUCCESS
+        Z = cs.images(L)
         # repair on the same arc, with tighter steps, the paths that ended on another one's point
-        # (failed paths are not: they were seen to fail again, as step-size underflows near an
-        # ill-conditioned end point, and a new arc is cheaper)
-        bad = _coincident(cs.images(L.reshape(-1, k)).reshape(todo.size, E, -1), good)
+        bad = _coincident(Z.reshape(todo.size, E, -1), good.reshape(todo.size, E)).reshape(-1)
         if bad.any():
-            rows = np.flatnonzero(bad.reshape(-1))
-            again = track(system, starts[rows], p0, targets[rows], seed=arc_seed,
+            again = track(system, starts[bad], p0, targets[bad], seed=arc_seed,
                           options=TrackOptions().tighter(), check_injective=False, retrack=False)
-            flatL, flatg = L.reshape(-1, k), good.reshape(-1)
-            flatL[rows], flatg[rows] = again.solutions, again.success
-            good &= ~_coincident(cs.images(L.reshape(-1, k)).reshape(todo.size, E, -1), good)
+            L[bad], good[bad], st[bad] = again.solutions, again.success, again.status
+            Z[bad] = cs.images(again.solutions)
+            still = _coincident(Z.reshape(todo.size, E, -1), good.reshape(todo.size, E)).reshape(-1)
+            good &= ~still
+            st[still] = JUMPED
         failed += int((~good).sum())
-        lam[todo], ok[todo] = L, good
-        todo = todo[~good.all(axis=1)]
-    real, minima = real_and_minima(cs, lam, ok, W, Qz, k)
-    return real, minima, ok.all(axis=1) & (real >= 0), failed
+        lam[rows], ok[rows], status[rows], images[rows] = L, good, st, Z
+        todo = todo[~good.reshape(todo.size, E).all(axis=1)]
+    lam, ok = lam.reshape(samples, E, k), ok.reshape(samples, E)
+    real, minima = real_and_minima(cs, lam, ok, W, Qz, k, images=images.reshape(samples, E, -1))
+    reasons = {}
+    for i in np.flatnonzero(~ok.all(axis=1)):
+        last = Counter(STATUS[int(c)] for c in status.reshape(samples, E)[i][~ok[i]])
+        reasons[int(i)] = (f"{sum(last.values())} of {E} critical points not found regular and distinct "
+                           f"after {arcs} arcs (" + ", ".join(f"{v} {k}" for k, v in sorted(last.items())) + ")")
+    for i in np.flatnonzero(ok.all(axis=1) & (real < 0)):
+        reasons[int(i)] = ("its non-real critical points do not pair up under conjugation: two of them are too "
+                           "close to the ED discriminant to be told apart in double precision")
+    return real, minima, ok.all(axis=1) & (real >= 0), failed, reasons
 
 
 def _worker(path: str) -> None:
@@ -324,15 +360,19 @@ def _in_parallel(cs: CriticalSlice, job: dict, W: np.ndarray, Qz: np.ndarray, wo
     real = np.concatenate([p[0] for p in parts])
     minima = np.concatenate([p[1] for p in parts])
     good = np.concatenate([p[2] for p in parts])
-    return real, minima, good, sum(p[3] for p in parts)
+    reasons, offset = {}, 0
+    for part in parts:
+        reasons.update({offset + i: why for i, why in part[4].items()})
+        offset += len(part[0])
+    return real, minima, good, sum(p[3] for p in parts), reasons
 
 
 def real_and_minima(cs: CriticalSlice, lam: np.ndarray, ok: np.ndarray, W: np.ndarray, Qz: np.ndarray,
-                   k: int, real_tol: float = 1e-8):
+                   k: int, real_tol: float = 1e-8, images: np.ndarray | None = None):
     """Per instance: the number of real critical points and of local minima among them."""
     samples, E, _ = lam.shape
     flat = lam.reshape(-1, k)
-    Z = cs.images(flat).reshape(samples, E, -1)
+    Z = cs.images(flat).reshape(samples, E, -1) if images is None else images
     J = cs.jacobians(flat).reshape(samples, E, -1, k)
     isreal, consistent = real_points(Z, ok, real_tol)
     idx = np.argwhere(isreal)
