@@ -235,11 +235,16 @@ def real_points(Z: np.ndarray, ok: np.ndarray, real_tol: float = 1e-8, paired: b
     isreal = ok & (own <= real_tol * size)
     complete = ok.all(axis=1) & paired
     if Z.shape[1] > 1 and complete.any():
-        C = Z[complete]
-        d = np.abs(np.conj(C)[:, :, None, :] - C[:, None, :, :]).max(axis=3)   # |conj z_i - z_j|
-        E = C.shape[1]
-        d[:, np.arange(E), np.arange(E)] = np.inf
-        near = own[complete] <= np.sqrt(real_tol) * size[complete]
-        isreal[complete] = near & (2 * own[complete] < d.min(axis=2))
+        near = complete[:, None] & (own <= np.sqrt(real_tol) * size)
+        inst, i = np.nonzero(near)               # only points near the real axis can be real
+        E = Z.shape[1]
+        closest = np.full(len(inst), np.inf)      # min over j != i of |conj z_i - z_j|
+        for a in range(0, len(inst), 4096):
+            s, t = inst[a:a + 4096], i[a:a + 4096]
+            d = np.abs(np.conj(Z[s, t])[:, None, :] - Z[s]).max(axis=2)
+            d[np.arange(len(s)), t] = np.inf
+            closest[a:a + 4096] = d.min(axis=1)
+        isreal[complete] = False
+        isreal[inst, i] = 2 * own[inst, i] < closest
     consistent = ~complete | ((Z.shape[1] - isreal.sum(axis=1)) % 2 == 0)
     return isreal, consistent
