@@ -206,3 +206,20 @@ def test_compiled_kernels_are_cached_on_disk(tmp_path, monkeypatch):
     second = native.NativeKernel(make())
     assert not first.info.cached and second.info.cached
     assert len(list(tmp_path.glob("track-*.so"))) == 1
+
+
+@pytest.mark.slow
+def test_census_is_the_same_on_both_backends(monkeypatch):
+    """The census of rank-one 3 x 3 matrices (generic metric), instance by instance: the same real
+    critical points and minima whichever backend tracks (monodromy included)."""
+    from neuromanifold.landscape import census
+
+    out = {}
+    for backend in ("native", "jax"):
+        monkeypatch.setenv("NEUROMANIFOLD_BACKEND", backend)
+        r = census("linear(widths=[3,1,3])", samples=6, metric="generic", seed=7)
+        assert any(f"tracked by the {backend if backend == 'native' else 'JAX'} backend" in n for n in r.notes)
+        out[backend] = r
+    assert out["native"].ed_degree == out["jax"].ed_degree == 39
+    assert out["native"].real_counts == out["jax"].real_counts
+    assert out["native"].minima_counts == out["jax"].minima_counts

@@ -91,7 +91,9 @@ def monodromy_solve(F, seed_solutions, p0, *, target: int | None = None, stall_l
     Several loops are tracked in one batch (filling the batch that holds ``lanes`` paths or all
     known solutions; default 64 paths for the JAX backend, whose batch step costs little more for
     more paths, 256 for the native one, whose lanes idle at the end of a short call); their results
-    are taken in turn, so ``stall_loops`` still counts single loops.
+    are taken in turn, so ``stall_loops`` still counts single loops, and only loops that carried every
+    solution known when they started after the last news (a loop of the same batch as the news
+    carried an outdated set, and does not count).
     """
     key = key or (lambda Z: Z)
     options = with_backend(options or TrackOptions(max_steps=LOOP_STEPS), backend)
@@ -137,6 +139,7 @@ def monodromy_solve(F, seed_solutions, p0, *, target: int | None = None, stall_l
                        retrack=False, check_injective=False)
         paths += 2 * r.paths
         failed += int(np.sum(~r.success))
+        stale = False                           # the batch's later loops tracked an outdated set
         for j in range(count):                  # the loops in turn, as if run one after another
             rows = np.arange(j * (r.paths // count), (j + 1) * (r.paths // count))
             ok = rows[r.success[rows]]
@@ -152,8 +155,10 @@ def monodromy_solve(F, seed_solutions, p0, *, target: int | None = None, stall_l
             if len(new):
                 first = _first_of_classes(key(new), rtol)
                 S, cond = np.concatenate([S, new[first]]), np.concatenate([cond, cnew[first]])
-                stall = 0
-            else:
+                stall, stale = 0, True
+            elif not stale:
+                # only a loop around every known solution counts towards the stall: one launched
+                # before the last news never carried the new solutions
                 stall += 1
             history.append(len(S))
             if progress is not None:

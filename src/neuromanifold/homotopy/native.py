@@ -260,9 +260,7 @@ class NativeKernel:
         self.n, self.m = system.n, system.m
         t1 = time.perf_counter()
         mode = tier()
-        self.code = bytecode.assemble(self.prog)
-        self._prog = _Prog(self.code.nslots, len(self.code.F), len(self.code.JV), _ptr(self.code.F),
-                           _ptr(self.code.JV), _ptr(self.code.outF), _ptr(self.code.outJV))
+        self.code, self._prog = None, None       # the interpreter's bytecode, made when needed
         head = (f"#define NZ {self.n}\n#define NP {max(self.m, 1)}\n#define W {LANES}\n"
                 f"typedef double vd __attribute__((vector_size({8 * LANES})));\n")
         runtime = _runtime_source()
@@ -279,6 +277,9 @@ class NativeKernel:
                 self._compiled = self._load(got[0])
                 compiled_seconds, cached = got[1], got[2]
         if self._compiled is None:
+            self.code = bytecode.assemble(self.prog)
+            self._prog = _Prog(self.code.nslots, len(self.code.F), len(self.code.JV), _ptr(self.code.F),
+                               _ptr(self.code.JV), _ptr(self.code.outF), _ptr(self.code.outJV))
             path, _, _ = compile_library([head + _interp_source() + runtime], "interp", opt="-O1")
             self.interpreter = self._load(path)
         self.info = BuildInfo(self.prog.nodes, t1 - t0, compiled_seconds, cached)
