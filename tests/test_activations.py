@@ -91,3 +91,9 @@ def test_other_activation_text_is_left_to_sympy(text):
     from neuromanifold.activations import _plain_polynomial
 
     assert _plain_polynomial(text) is None
+
+
+def test_boolean_exponent_is_refused_not_a_crash():
+    """Found by the property tests: '0^True' (a SymPy boolean as exponent) is a clear error."""
+    with pytest.raises(ActivationError, match="cannot read the activation"):
+        parse_activation("0^True")

@@ -210,7 +210,7 @@ def _check_size(expr, x, text, spec, position) -> None:
                 return inf, 0.0                     # x^x: not a polynomial
             try:
                 v = abs(complex(e.exp.evalf(30)))
-            except (TypeError, ValueError, ArithmeticError):
+            except (TypeError, ValueError, ArithmeticError, AttributeError):   # e.g. 0^True
                 return inf, 0.0
             if not math.isfinite(v) or v > MAX_DEGREE:
                 refuse(f"has the exponent {e.exp}, above {MAX_DEGREE}")
