@@ -113,8 +113,9 @@ def monodromy_solve(F, seed_solutions, p0, *, target: int | None = None, stall_l
     S, J, _ = polish(system, S, p0, 2, options.backend)
     if lanes is None:
         lanes = 256 if backend_of(system, options) == "native" else 64
-    keep = _first_of_classes(key(S), rtol)
-    S = S[keep]
+    KS = key(S)
+    keep = _first_of_classes(KS, rtol)
+    S, KS = S[keep], KS[keep]                   # the solutions and their keys, kept side by side
     with np.errstate(all="ignore"):
         cond = np.linalg.cond(J[keep])
     draw = random_parameters or (lambda g: _random_parameters(g, p0))
@@ -145,16 +146,18 @@ def monodromy_solve(F, seed_solutions, p0, *, target: int | None = None, stall_l
             ok = rows[r.success[rows]]
             ends, conds = r.solutions[ok], r.condition[ok]
             loops += 1
-            same = match(key(S), key(ends), rtol) if len(ends) else np.zeros(0, int)
+            Kends = key(ends) if len(ends) else ends
+            same = match(KS, Kends, rtol) if len(ends) else np.zeros(0, int)
             # a class keeps its best-conditioned member (one point per image: the representative
             # that tracks and certifies best)
             for i in np.flatnonzero((same >= 0) & (conds < cond[np.maximum(same, 0)] / 100)):
                 if conds[i] < cond[same[i]] / 100:
-                    S[same[i]], cond[same[i]] = ends[i], conds[i]
-            new, cnew = ends[same < 0], conds[same < 0]
+                    S[same[i]], cond[same[i]], KS[same[i]] = ends[i], conds[i], Kends[i]
+            new, cnew, Knew = ends[same < 0], conds[same < 0], Kends[same < 0] if len(ends) else ends
             if len(new):
-                first = _first_of_classes(key(new), rtol)
+                first = _first_of_classes(Knew, rtol)
                 S, cond = np.concatenate([S, new[first]]), np.concatenate([cond, cnew[first]])
+                KS = np.concatenate([KS, Knew[first]])
                 stall, stale = 0, True
             elif not stale:
                 # only a loop around every known solution counts towards the stall: one launched

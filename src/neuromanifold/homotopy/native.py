@@ -1,18 +1,26 @@
-"""The native backend of the tracker: a system's straight-line program compiled to machine code.
+"""The native backend of the tracker: a system's straight-line program run as machine code.
 
-The program of F, F_z and F_p v (:mod:`.slp`) is written as C over W = 8 lanes (:mod:`.codegen`),
-joined to the fixed tracker of ``native_tracker.c`` (the JAX backend's predictor, corrector and
-step rule, paths in lock step over lanes, threads over all cores), compiled once with the machine's
-C compiler and cached on disk by a hash of the source, the compiler and the processor (files are
-written under a temporary name and renamed, so concurrent processes never see half a library).
-The instance's data are arguments (the hoisted prelude runs once per call): one library serves a
-whole family of systems, as one XLA executable does for the JAX backend.
+The program of F, F_z and F_p v (:mod:`.slp`) drives the fixed tracker of ``native_tracker.c``
+(the JAX backend's predictor, corrector and step rule; paths in lock step over W = 8 lanes; threads
+over all cores) through one of two tiers that give the same numbers bit for bit:
+
+* **compiled**: the program written as C over lanes (:mod:`.codegen`), compiled with the machine's C
+  compiler (``-O2``, one translation unit a core) and cached on disk by a hash of the source, the
+  compiler, the flags and the processor (files are written under a temporary name and renamed, so
+  concurrent processes never see half a library);
+* **interpreted**: the program's bytecode (:mod:`.bytecode`) run by ``native_interp.c``, compiled
+  once per shape (unknowns, parameters) of system, so a new system is tracked at once while its
+  compiled kernels are built in the background (``NEUROMANIFOLD_NATIVE=auto``, the default; a long
+  call moves to them between blocks of paths as soon as they are ready).
+
+The instance's data are arguments (the data-only nodes are evaluated once per call): one library
+serves a whole family of systems, as one XLA executable does for the JAX backend.  Programs of
+more than ``MAX_NODES`` nodes are only interpreted.
 
 A C compiler is looked up as ``$CC``, ``cc``, ``gcc``, ``clang``, then ``python -m ziglang cc``
 (the ``ziglang`` wheel).  When none is found, or the system uses an operation without a
-straight-line program, or its program is too large to compile quickly (more than ``MAX_NODES``),
-:func:`kernel_for` returns None with the reason in :func:`unavailable_reason`, and the tracker uses
-the JAX backend.
+straight-line program, :func:`kernel_for` returns None with the reason in
+:func:`unavailable_reason`, and the tracker uses the JAX backend (with a one-line note).
 """
 
 from __future__ import annotations
@@ -39,7 +47,7 @@ from . import bytecode, codegen, slp
 LANES = 8
 #: paths per call while the compiled kernels are still being built
 BLOCK = 4096
-#: Largest program compiled (nodes of F, F_z and F_p v together); larger ones use the JAX backend.
+#: Largest program compiled (nodes of F, F_z and F_p v together); larger ones are interpreted.
 MAX_NODES = 60_000
 #: -ffp-contract=off: no fused multiply-adds, so that the interpreter and the compiled kernels give the
 #: same numbers bit for bit.  The optimisation level: -O2 for a system's kernels (compiled in the
