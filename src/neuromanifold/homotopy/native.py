@@ -369,7 +369,7 @@ class NativeKernel:
         out = np.zeros_like(Z0)
         status = np.zeros(k, np.int32)
         steps = np.zeros(k, np.int32)
-        self.last_t = tend = np.zeros(k)
+        self.last_t = tend = np.zeros(k)       # the t each path reached (diagnostics of the last call)
         verts = [self._vertex(v, k) for v in vertices]
         a = 0
         while a < k:
