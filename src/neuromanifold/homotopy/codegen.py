@@ -57,11 +57,11 @@ class _Emitter:
         return f"S[{2 * s}]", f"S[{2 * s + 1}]"
 
     @staticmethod
-    def arith(op: str, a, b, vec: str) -> list[tuple[str, str]]:
+    def arith(op: str, a, b) -> tuple[str, str | None]:
         """(re, im) expressions of a op b from operand expressions (im None = 0)."""
         ar, ai = a
         if op == "neg":
-            return [(f"-{ar}", f"-{ai}" if ai else None)]
+            return (f"-{ar}", f"-{ai}" if ai else None)
         br, bi = b
         if op in ("add", "sub"):
             s = "+" if op == "add" else "-"
@@ -73,19 +73,19 @@ class _Emitter:
                 im = bi if s == "+" else f"-{bi}"
             else:
                 im = None
-            return [(f"{ar} {s} {br}", im)]
+            return (f"{ar} {s} {br}", im)
         if op == "mul":
             if ai is None and bi is None:
-                return [(f"{ar} * {br}", None)]
+                return (f"{ar} * {br}", None)
             if bi is None:
-                return [(f"{ar} * {br}", f"{ai} * {br}")]
+                return (f"{ar} * {br}", f"{ai} * {br}")
             if ai is None:
-                return [(f"{ar} * {br}", f"{ar} * {bi}")]
-            return [(f"{ar} * {br} - {ai} * {bi}", f"{ar} * {bi} + {ai} * {br}")]
+                return (f"{ar} * {br}", f"{ar} * {bi}")
+            return (f"{ar} * {br} - {ai} * {bi}", f"{ar} * {bi} + {ai} * {br}")
         if op == "div":
             ai_, bi_ = ai or "0.0", bi or "0.0"
             den = f"({br} * {br} + {bi_} * {bi_})"
-            return [(f"({ar} * {br} + {ai_} * {bi_}) / {den}", f"({ai_} * {br} - {ar} * {bi_}) / {den}")]
+            return (f"({ar} * {br} + {ai_} * {bi_}) / {den}", f"({ai_} * {br} - {ar} * {bi_}) / {den}")
         raise AssertionError(op)
 
     def kernel(self, name: str, args: str, outputs: list[tuple[str, int, object]]) -> str:
@@ -114,7 +114,7 @@ class _Emitter:
                 op, a, b = self.tape.ops[i]
                 ea = self.ref(a, local, scratch)
                 eb = self.ref(b, local, scratch) if b is not None else None
-                (re, im), = self.arith(op, ea, eb, "vd")
+                re, im = self.arith(op, ea, eb)
                 im = im or "0.0"
                 lines.append(f"  const vd r{i} = (vd){{0}} + ({re}), i{i} = (vd){{0}} + ({im});")
                 local.add(i)

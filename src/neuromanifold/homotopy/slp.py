@@ -307,12 +307,8 @@ class Program:
             if op == "d":
                 val[i] = complex(data[a])
                 continue
-            x = val[a] if type(a) is int else a
-            if op == "neg":
-                val[i] = -x
-                continue
-            y = val[b] if type(b) is int else b
-            val[i] = x + y if op == "add" else x - y if op == "sub" else x * y if op == "mul" else x / y
+            val[i] = apply_op(op, val[a] if type(a) is int else a,
+                              None if b is None else (val[b] if type(b) is int else b))
         return np.array([val[i] for i in nodes], np.complex128)
 
     def evaluate(self, z, p, data, v=None, ring=None):
@@ -334,12 +330,8 @@ class Program:
             if op in inputs:
                 val[i] = inputs[op][a]
                 continue
-            x = val[a] if type(a) is int else const(a)
-            if op == "neg":
-                val[i] = -x
-                continue
-            y = val[b] if type(b) is int else const(b)
-            val[i] = x + y if op == "add" else x - y if op == "sub" else x * y if op == "mul" else x / y
+            val[i] = apply_op(op, val[a] if type(a) is int else const(a),
+                              None if b is None else (val[b] if type(b) is int else const(b)))
 
         def get(x):
             return val[x.i] if type(x) is Sym else const(complex(x))
@@ -349,6 +341,13 @@ class Program:
         if ring is None:
             return np.array(F, complex), np.array(J, complex).reshape(self.n, self.n), np.array(Fv, complex)
         return F, J, Fv
+
+
+def apply_op(op: str, x, y=None):
+    """One node's operation on values of any number type (``y`` None for ``neg``)."""
+    if op == "neg":
+        return -x
+    return x + y if op == "add" else x - y if op == "sub" else x * y if op == "mul" else x / y
 
 
 def data_leaves(data) -> tuple[list, list]:
