@@ -7,6 +7,7 @@ and ``parse(str(arch)) == arch``.
 from __future__ import annotations
 
 import inspect
+from collections import OrderedDict
 
 from ..errors import SpecError
 from .attention import Attention, attention
@@ -34,10 +35,36 @@ EXAMPLES = {
 }
 
 
+#: The architectures parsed so far, by canonical spec (at most INTERNED of them, oldest dropped).
+_INTERNED: OrderedDict[str, Architecture] = OrderedDict()
+INTERNED = 256
+
+
 def parse(spec) -> Architecture:
-    """The architecture described by ``spec`` (an Architecture is returned unchanged)."""
+    """The architecture described by ``spec`` (an Architecture is returned unchanged).
+
+    Architectures are immutable and equal when their canonical specs are, so equal specs give
+    the same instance: its parametrization and the compiled functions hanging on it are built
+    once per process (a warm ``degree`` or ``edd`` does not trace its network again).
+
+    >>> parse("linear(widths=[3, 1, 3])") is parse("linear(widths=[3,1,3])")
+    True
+    """
     if isinstance(spec, Architecture):
         return spec
+    arch = _parse(spec)
+    key = str(arch)
+    known = _INTERNED.get(key)
+    if known is not None:
+        _INTERNED.move_to_end(key)
+        return known
+    _INTERNED[key] = arch
+    if len(_INTERNED) > INTERNED:
+        _INTERNED.popitem(last=False)
+    return arch
+
+
+def _parse(spec) -> Architecture:
     family, args = read_call(spec, FAMILIES)
     constructor = FAMILIES[family]
     signature = inspect.signature(constructor).parameters
