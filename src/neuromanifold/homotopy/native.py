@@ -264,7 +264,7 @@ class NativeKernel:
 
     def __init__(self, system):
         t0 = time.perf_counter()
-        self.prog = slp.build(system)
+        self.prog = slp.program(system)
         self.n, self.m = system.n, system.m
         t1 = time.perf_counter()
         mode = tier()

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from fractions import Fraction
 
 import jax
 import jax.numpy as jnp
@@ -107,6 +108,17 @@ class Tape:
         self.ops: list[tuple] = []
         self.dep: list[int] = []
         self._memo: dict = {}
+        self.inexact = False        # some folded constant was rounded (see :meth:`fold`)
+
+    def fold(self, op: str, a, b=None) -> complex:
+        """A constant operation, done now; notes when its floating-point result is not the exact
+        one (then the program's constants are the system's only up to rounding, and certificates
+        that take the program for the system decline it)."""
+        x, y = complex(a), None if b is None else complex(b)
+        out = apply_op(op, x, y)
+        if not self.inexact and not _exact(op, x, y, out):
+            self.inexact = True
+        return out
 
     def input(self, kind: str, j: int, dep: int) -> Sym:
         self.ops.append((kind, j, None))
@@ -131,7 +143,7 @@ class Tape:
 
     def add(self, a, b):
         if _is_num(a) and _is_num(b):
-            return complex(a) + complex(b)
+            return self.fold("add", a, b)
         if _is_num(a) and a == 0:
             return b
         if _is_num(b) and b == 0:
@@ -140,7 +152,7 @@ class Tape:
 
     def sub(self, a, b):
         if _is_num(a) and _is_num(b):
-            return complex(a) - complex(b)
+            return self.fold("sub", a, b)
         if _is_num(b) and b == 0:
             return a
         if _is_num(a) and a == 0:
@@ -151,7 +163,7 @@ class Tape:
 
     def neg(self, a):
         if _is_num(a):
-            return -complex(a)
+            return -complex(a)                      # exact
         op = self.ops[a.i]
         if op[0] == "neg":
             return Sym(self, op[1])
@@ -159,7 +171,7 @@ class Tape:
 
     def mul(self, a, b):
         if _is_num(a) and _is_num(b):
-            return complex(a) * complex(b)
+            return self.fold("mul", a, b)
         if _is_num(a):
             a, b = b, a
         if _is_num(b):
@@ -173,11 +185,11 @@ class Tape:
 
     def div(self, a, b):
         if _is_num(a) and _is_num(b):
-            return complex(a) / complex(b)
+            return self.fold("div", a, b)
         if _is_num(a) and a == 0:
             return 0j
         if _is_num(b):
-            return self.mul(a, 1.0 / complex(b))
+            return self.mul(a, self.fold("div", 1.0, b))
         return self._node("div", a, b)
 
     def power(self, a, k: int):
@@ -343,6 +355,28 @@ class Program:
         return F, J, Fv
 
 
+def _exact(op: str, x: complex, y, out: complex) -> bool:
+    """Whether ``out`` is exactly x op y (rational arithmetic on the binary64 parts)."""
+    if not all(np.isfinite([x.real, x.imag, out.real, out.imag])):
+        return False
+    xr, xi, orr, oi = Fraction(x.real), Fraction(x.imag), Fraction(out.real), Fraction(out.imag)
+    if op == "neg":
+        return True
+    yr, yi = Fraction(y.real), Fraction(y.imag)
+    if op == "add":
+        re, im = xr + yr, xi + yi
+    elif op == "sub":
+        re, im = xr - yr, xi - yi
+    elif op == "mul":
+        re, im = xr * yr - xi * yi, xr * yi + xi * yr
+    else:
+        den = yr * yr + yi * yi
+        if den == 0:
+            return False
+        re, im = (xr * yr + xi * yi) / den, (xi * yr - xr * yi) / den
+    return re == orr and im == oi
+
+
 def apply_op(op: str, x, y=None):
     """One node's operation on values of any number type (``y`` None for ``neg``)."""
     if op == "neg":
@@ -364,6 +398,11 @@ def data_vector(data) -> np.ndarray:
     if not inexact:
         return np.zeros(0, np.complex128)
     return np.concatenate([np.asarray(a, np.complex128).reshape(-1) for a in inexact])
+
+
+def program(system) -> Program:
+    """The program of a system's family, built once (kept in the system's cache)."""
+    return system.compiled("slp-program", lambda: build(system))
 
 
 def build(system) -> Program:

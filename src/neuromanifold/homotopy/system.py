@@ -155,6 +155,26 @@ class System:
         return bool(np.allclose(a, b, rtol=1e-10, atol=1e-12 * (1 + np.abs(b).max())))
 
 
+@dataclass(eq=False)
+class Map:
+    """z -> F(z; p) with any number of outputs: not equations to solve but a map to evaluate
+    (e.g. the image coordinates of a slice), with the same calling convention and caches as a
+    :class:`System`, so that it has a straight-line program and disk enclosures."""
+
+    F: Callable
+    n: int
+    m: int = 0
+    name: str = "map"
+    data: object = None
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    plain_call = System.plain_call
+    compiled = System.compiled
+
+    def with_data(self, data) -> Map:
+        return Map(self.F, self.n, self.m, self.name, data, self._cache)
+
+
 #: Base members of system families, by a key naming the family (at most FAMILIES kept).
 _FAMILIES: OrderedDict = OrderedDict()
 FAMILIES = 32

@@ -31,6 +31,7 @@ from ..architectures import parse
 from ..errors import TooLargeError
 from ..homotopy.certify import certify as krawczyk
 from ..homotopy.monodromy import LOOP_STEPS, monodromy_solve
+from ..homotopy.system import Map, family_member
 from ..homotopy.tracker import TrackOptions, track
 from ..results import Result
 from .dimension import dimension as compute_dimension
@@ -81,18 +82,34 @@ def trace_test(ws: ImageSlice, reps: np.ndarray, b0: np.ndarray, seed: int = 0,
             "failed_paths": failed, "arcs": attempt + 1}
 
 
+def image_map(ws) -> Map:
+    """lambda -> the image coordinates of a slice (ImageSlice or CriticalSlice), as a system with
+    the slice's data (one per architecture, slice kind and dimension), for disk enclosures."""
+    return family_member(("image-map", type(ws).__name__, str(ws.param.arch), ws.k),
+                         lambda: Map(lambda lam, p, data: ws.image_at(lam, data), ws.k, 0,
+                                     f"image map of {ws.param.arch}", ws.data), ws.data)
+
+
 def image_enclosure_groups(ws: ImageSlice, cert) -> np.ndarray:
-    """Group the certified lambdas whose image enclosures overlap."""
+    """Group the certified lambdas whose image enclosures overlap: the images of the certified
+    boxes in disk arithmetic (over the disks of radius sqrt(2) r, which hold the squares of the
+    ball certificates as well as the disks of the disk certificates), else in balls."""
     import jax
     from ..backends.objects import ObjectFunction
-    from ..homotopy.certify import _boxes, _groups, _lift
+    from ..homotopy import disks
+    from ..homotopy.certify import _boxes, _disk_boxes, _groups, _lift
 
     k = len(cert.solutions)
     if not np.any(cert.certified):
         return np.full(k, -1)
     idx = np.flatnonzero(cert.certified)
-    f = ObjectFunction(jax.vmap(ws.image), np.zeros((len(idx), ws.k), np.complex128))
-    enc = f(_boxes(cert.solutions[idx], cert.radius[idx]), lift=_lift)
+    f_map = image_map(ws)
+    if disks.available(f_map):
+        mid, rad = disks.values(f_map, cert.solutions[idx], cert.radius[idx] * np.sqrt(2) * (1 + 2.0 ** -40))
+        enc = _disk_boxes(mid, rad)
+    else:
+        f = ObjectFunction(jax.vmap(ws.image), np.zeros((len(idx), ws.k), np.complex128))
+        enc = f(_boxes(cert.solutions[idx], cert.radius[idx]), lift=_lift)
     full = np.empty((k, enc.shape[1]), dtype=object)
     full[idx] = enc
     return _groups(full, cert.certified)
