@@ -596,16 +596,11 @@ def ed_count_m2(polys: list[str], unknowns: list[str], timeout: float) -> Run:
 
 
 def modular(polys: list[str], unknowns: list[str], p: int) -> list[str]:
-    """The integer polynomials with coefficients reduced mod p (in [0, p))."""
-    import sympy
+    """The integer polynomials with coefficients reduced mod p (the project's reduction, which
+    msolve's own input goes through)."""
+    from neuromanifold.backends.msolve import reduce_mod
 
-    gens = sympy.symbols(unknowns)
-    out = []
-    for text in polys:
-        P = sympy.Poly(sympy.sympify(text.replace("^", "**")), *gens)
-        terms = {mon: int(c) % p for mon, c in P.terms() if int(c) % p}
-        out.append(str(sympy.Poly.from_dict(terms, *gens).as_expr()).replace("**", "^"))
-    return out
+    return [reduce_mod(text, p) for text in polys]
 
 
 def phc_text(polys: list[str]) -> str:
