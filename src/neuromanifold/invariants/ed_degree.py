@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from ..architectures import parse
@@ -54,6 +55,8 @@ class EDDegreeResult(Result):
     loops: int = 0
     stopped: str = ""
     rtol: float = 1e-6
+    msolve: dict | None = None      # the exact recount over F_p (``msolve=True``)
+    confirmed: bool = False         # monodromy and the exact recount agree (two independent methods)
 
 
 @dataclass(eq=False)
@@ -144,8 +147,118 @@ def generic_critical_points(param, k: int, Q: np.ndarray, seed: int = 0, stall_l
     return cs, mono.solutions, w0, mono
 
 
+#: The exact recount runs for at most this many slice unknowns (msolve's time grows fast with it).
+MSOLVE_MAX_UNKNOWNS = 9
+
+
+def ed_degree_by_msolve(param, Q, k: int, seed: int = 0, prime: int = 1_073_741_789) -> dict:
+    """The ED degree for the metric Q (a :class:`~.metrics.Metric`) as an exact count over F_p at
+    random data (msolve).
+
+    In value coordinates (z = P c: the values of f at random integer points X, as in
+    :class:`CriticalSlice`; the metric becomes Q_z = P^-T Q P^-1), on a random affine slice
+    theta = theta_c + S lambda (k = dim M unknowns) with J = dz/dlambda, the critical equations are
+    G = J^T Q_z (z - w) = 0 (module docstring).  Points with rank J < k solve G = 0 without being
+    critical points, so they are removed by saturation: one more unknown t and t det(A J) = 1 for
+    a random k x D matrix A (det(A J) vanishes where J drops rank, and at no critical point over a
+    generic target).  Every critical point is then counted once for each of the e slice points
+    over it, and e is the number of solutions of z(lambda) = z(lambda0) at a random lambda0, so
+
+        EDdeg_Q(M) = #{G = 0, t det(A J) = 1} / #{z(lambda) = z(lambda0)},
+
+    both zero-dimensional counts over the algebraic closure of F_p from msolve, with every random
+    number (slice, points, target w, A, lambda0) a residue and Q exact (a named metric's rational
+    entries, else its binary floats read as rationals: a rounded Bombieri--Weyl weight would be a
+    generic metric).  For random data this is the count over C with high probability (a second method,
+    not a proof).  The determinant comes from Bareiss's fraction-free elimination over F_p[lambda].
+    """
+    from flint import nmod_mat
+
+    from ..backends import msolve as ms
+    from ..backends import primefield as pf
+
+    if ms.binary() is None:
+        return {"ed_degree": None, "reason": "msolve is not installed"}
+    if k > MSOLVE_MAX_UNKNOWNS:
+        return {"ed_degree": None, "reason": f"{k} slice unknowns: more than the {MSOLVE_MAX_UNKNOWNS} "
+                                              f"msolve recounts in reasonable time"}
+    t0 = time.perf_counter()
+    rng = np.random.default_rng([seed, 97])
+    N, D, nb, nv = param.n_params, param.ambient_dimension, len(param.basis), param.n_vars
+    exps = param.basis.exponents().tolist()
+    for _ in range(8):                       # points whose Veronese matrix is invertible mod p
+        X = rng.integers(-prime // 2, prime // 2, (nb, nv))
+        B = nmod_mat([[_monomial(x, e, prime) for e in exps] for x in X.tolist()], prime)
+        if B.det() != 0:
+            break
+    else:                                    # pragma: no cover - probability about 8 / p
+        return {"ed_degree": None, "reason": "no invertible Veronese matrix at random points"}
+    Binv = B.inv()
+    Pinv = nmod_mat(D, D, [0] * (D * D), prime)
+    for o in range(param.n_outputs):         # P = I (x) B: its inverse is I (x) B^-1
+        for i in range(nb):
+            for j in range(nb):
+                Pinv[o * nb + i, o * nb + j] = Binv[i, j]
+    Qp = nmod_mat([[int(pf.residue(q, prime)) % prime for q in row] for row in Q.rational()], prime)
+    Qz = Pinv.transpose() * Qp * Pinv
+    Qz = np.array([[int(Qz[i, j]) for j in range(D)] for i in range(D)], dtype=object)
+    thc, S = rng.integers(0, prime, N), rng.integers(0, prime, (N, k))
+    w, A, lam0 = rng.integers(0, prime, D), rng.integers(0, prime, (k, D)), rng.integers(0, prime, k)
+    c = np.array([int(pf.residue(q, prime)) % prime for q in param.constants], dtype=np.int64)
+    f = param.f
+
+    def image(lam, thc, S, X, cc):
+        return jax.vmap(f, in_axes=(None, 0, None))(thc + S @ lam, X, cc).T.reshape(-1)
+
+    def equations(v, thc, S, X, Qz, w, A, cc):
+        lam = v[:k]
+        J = jax.jacfwd(image)(lam, thc, S, X, cc)
+        return jnp.concatenate([J.T @ (Qz @ (image(lam, thc, S, X, cc) - w)), (A @ J).reshape(-1), v[k:]])
+
+    shapes = [jnp.zeros(N), jnp.zeros((N, k)), jnp.zeros((nb, nv)), jnp.zeros((D, D)), jnp.zeros(D),
+              jnp.zeros((k, D)), jnp.zeros(len(c))]
+    polys, names = ms.expand(equations, [jnp.zeros(k + 1)] + shapes, [thc, S, X, Qz, w, A, c], k + 1, prime)
+    G, AJ, t = list(polys[:k]), [list(polys[k + i * k:k + (i + 1) * k]) for i in range(k)], polys[-1]
+    det = _determinant(AJ)
+    if det is None:
+        return {"ed_degree": None, "reason": "a pivot of det(A J) vanished at this random data"}
+    total = ms.count([str(g) for g in G] + [str(t * det - 1)], names, prime)
+    zp, znames = ms.expand(image, [jnp.zeros(k)] + shapes[:3] + shapes[-1:], [thc, S, X, c], k, prime)
+    values = [int(poly(*[int(x) for x in lam0])) for poly in zp]
+    fibre = ms.count([str(poly - v) for poly, v in zip(zp, values)], znames, prime)
+    value = None
+    if total.dimension == 0 and fibre.dimension == 0 and fibre.degree and total.degree % fibre.degree == 0:
+        value = total.degree // fibre.degree
+    return {"ed_degree": value, "solutions": total.degree, "fibre_solutions": fibre.degree, "prime": prime,
+            "seconds": time.perf_counter() - t0}
+
+
+def _monomial(x: list[int], e: list[int], prime: int) -> int:
+    out = 1
+    for xi, ei in zip(x, e):
+        out = out * pow(int(xi), int(ei), prime) % prime
+    return out
+
+
+def _determinant(M: list[list]):
+    """det M over a polynomial ring by Bareiss's fraction-free elimination (exact divisions); None
+    when a leading minor vanishes."""
+    M = [row[:] for row in M]
+    n, prev = len(M), None
+    for j in range(n - 1):
+        if M[j][j] == 0:
+            return None
+        for i in range(j + 1, n):
+            for col in range(j + 1, n):
+                num = M[i][col] * M[j][j] - M[i][j] * M[j][col]
+                M[i][col] = num if prev is None else num // prev
+        prev = M[j][j]
+    return M[n - 1][n - 1]
+
+
 def ed_degree(arch, metric="euclidean", seed: int = 0, *, stall_loops: int = 16, rtol: float = 1e-6,
-              certify: bool = True, force: bool = False, progress=None) -> EDDegreeResult:
+              certify: bool = True, force: bool = False, msolve: bool = False,
+              progress=None) -> EDDegreeResult:
     """ED degree of the neuromanifold of ``arch`` for ``metric`` (``euclidean``,
     ``bombieri-weyl``, ``generic`` or a positive definite matrix Q on V)."""
     arch = parse(arch) if isinstance(arch, str) else arch
@@ -181,11 +294,24 @@ def ed_degree(arch, metric="euclidean", seed: int = 0, *, stall_loops: int = 16,
     notes.append(f"complete by monodromy: {mono.stopped} after {mono.loops} loops ({stall_loops} in a row "
                  f"without a new critical point end it); no trace test, so the value is not certified"
                  + (f"; {certified_count} distinct critical points are certified (Krawczyk)" if certify else ""))
+    exact = None
+    method = ("monodromy on the ED critical equations pulled back to a parameter slice (one point "
+              "per image), Krawczyk certification of the critical lambdas")
+    if msolve:
+        exact = ed_degree_by_msolve(param, M, k, seed)
+        if exact.get("ed_degree") is None:
+            notes.append(f"msolve did not recount: {exact.get('reason', 'no zero-dimensional count')}")
+        elif exact["ed_degree"] == value:
+            method += "; recounted exactly over F_p by msolve (saturated critical equations at random data)"
+            notes.append(f"two independent methods agree: monodromy and msolve over F_{exact['prime']} both "
+                         f"give {value}")
+        else:
+            notes.append(f"msolve over F_{exact['prime']} gives {exact['ed_degree']}, monodromy {value}: "
+                         f"they disagree")
     return EDDegreeResult(
         value=value, certified=False, lower=certified_count if certify else None, upper=None,
-        method="monodromy on the ED critical equations pulled back to a parameter slice (one point "
-               "per image), Krawczyk certification of the critical lambdas",
-        seconds=time.perf_counter() - t0, paths=mono.paths, failed_paths=mono.failed_paths,
+        method=method, seconds=time.perf_counter() - t0, paths=mono.paths, failed_paths=mono.failed_paths,
         certified_count=certified_count, loops=mono.loops, stopped=mono.stopped,
-        rtol=rtol, notes=notes, **common)
+        rtol=rtol, msolve=exact, confirmed=bool(exact and exact.get("ed_degree") == value),
+        notes=notes, **common)
 

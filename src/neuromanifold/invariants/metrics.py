@@ -16,6 +16,7 @@ Coordinates on V are the monomial coefficients of DESIGN.md, outputs concatenate
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from math import factorial
 
 import numpy as np
@@ -33,6 +34,14 @@ class Metric:
     name: str
     Q: np.ndarray
     seed: int | None = None
+    exact: np.ndarray | None = None     # the entries as Fractions when Q is rational (named metrics)
+
+    def rational(self) -> np.ndarray:
+        """Q with exact rational entries: the named metric's own (Bombieri--Weyl's 1 / binom(d; e),
+        not their binary roundings), else the binary floats of Q read exactly."""
+        if self.exact is not None:
+            return self.exact
+        return np.array([[Fraction(float(q)) for q in row] for row in np.asarray(self.Q, float)], dtype=object)
 
     @property
     def rank(self) -> int:
@@ -63,11 +72,20 @@ def _parametrization(arch):
     return arch.parametrization() if hasattr(arch, "parametrization") else arch
 
 
-def bombieri_weyl_weights(param) -> np.ndarray:
-    """1 / binom(|e|; e) for every coordinate of V (the basis repeated for each output)."""
-    w = np.array([np.prod([factorial(int(k)) for k in e]) / factorial(int(sum(e)))
-                  for e in param.basis.exponents()], dtype=float)
-    return np.tile(w, param.n_outputs)
+def bombieri_weyl_weights(param, exact: bool = False) -> np.ndarray:
+    """1 / binom(|e|; e) for every coordinate of V (the basis repeated for each output); as
+    Fractions with ``exact``."""
+    w = [Fraction(int(np.prod([factorial(int(k)) for k in e])), factorial(int(sum(e))))
+         for e in param.basis.exponents()]
+    w = np.array(w * param.n_outputs, dtype=object)
+    return w if exact else w.astype(float)
+
+
+def _diagonal(entries) -> np.ndarray:
+    out = np.full((len(entries), len(entries)), Fraction(0), dtype=object)
+    for i, v in enumerate(entries):
+        out[i, i] = Fraction(v)
+    return out
 
 
 def metric(arch, which="euclidean", seed: int = 0) -> Metric:
@@ -81,9 +99,10 @@ def metric(arch, which="euclidean", seed: int = 0) -> Metric:
     if isinstance(which, str):
         name = which.strip().lower().replace("_", "-").replace(" ", "-")
         if name in ("euclidean", "euclid", "frobenius"):
-            return Metric("euclidean", np.eye(D))
+            return Metric("euclidean", np.eye(D), exact=_diagonal([1] * D))
         if name in ("bombieri-weyl", "bombieri", "bw"):
-            return Metric("bombieri-weyl", np.diag(bombieri_weyl_weights(param)))
+            weights = bombieri_weyl_weights(param, exact=True)
+            return Metric("bombieri-weyl", np.diag(weights.astype(float)), exact=_diagonal(weights))
         if name == "generic":
             rng = np.random.default_rng([seed, 71])
             F = rng.standard_normal((D, D)) / np.sqrt(D)
