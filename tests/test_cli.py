@@ -56,8 +56,14 @@ def test_dim_table_and_several_specs():
 
 
 def test_uncertified_is_shown():
-    res = run("dim", 'mlp(widths=[3,5,1], activation="x^4")')
+    res = run("dim", 'mlp(widths=[2,3,2,1], activation="x^2", bias=True)')     # 12 <= dim <= 14
     assert "not certified" in res.stdout and "probability" in res.stdout
+
+
+def test_secant_bound_is_named():
+    res = run("dim", 'mlp(widths=[3,5,1], activation="x^4")')                  # AH: 14, not 15
+    assert res.exit_code == 0 and "certified" in res.stdout and "not certified" not in res.stdout
+    assert "Massarenti" in res.stdout
 
 
 @pytest.mark.parametrize("args,words", [

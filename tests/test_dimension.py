@@ -86,16 +86,15 @@ def test_shallow_networks_are_waring_rank_varieties_grid(n, k, w):
 
 
 @pytest.mark.parametrize("n,k,w", sorted(ALEXANDER_HIRSCHOWITZ))
-def test_alexander_hirschowitz_exceptions_are_found_but_not_certified(n, k, w):
-    """The symmetry bound says min(wn, dim V); the true dimension is one less. The result must
-    say it is not certified, and bound the chance that it is wrong."""
+def test_alexander_hirschowitz_exceptions_are_certified_by_the_theorem(n, k, w):
+    """The symmetry bound says min(wn, dim V); the true dimension is one less.  The exact rank
+    finds it and the secant bound (Alexander-Hirschowitz, through Massarenti-Mella) proves it."""
     res = nm.dimension(f'mlp(widths=[{n},{w},1], activation="x^{k}")')
     assert res.value == waring_dimension(n, k, w)
-    assert not res.certified
-    assert res.upper == res.value + 1 and res.defect == 1
-    assert res.error_probability is not None and res.error_probability < 1e-9
-    assert len(res.exact_ranks) >= 2 and max(res.exact_ranks) == res.value
-    assert any("not certified" in note for note in res.notes)
+    assert res.certified and res.upper == res.value
+    assert res.expected_dimension == res.value + 1 and res.defect == 1
+    assert res.upper_bound.startswith("Massarenti-Mella")
+    assert any("upper bound" in note and "symmetries alone" in note for note in res.notes)
 
 
 def test_dimension_does_not_need_the_coefficient_form():
@@ -196,3 +195,48 @@ def test_second_method_coefficient_jacobian(spec):
     theta = param.random_params(np.random.default_rng(11))
     J = jax.jacfwd(param.coefficient_function())(theta, param.constants_array())
     assert numerical_rank(np.asarray(J)).rank == res.value
+
+
+# -- the last-two-layer bound (Massarenti-Mella, arXiv 2511.19703; invariants/secant.py) ------------
+
+@pytest.mark.parametrize("spec, value", [
+    ('mlp(widths=[2,2,4,1], activation="x^3")', 6),     # F(l1^3, l2^3), F a binary cubic: 2 + 4
+    ('mlp(widths=[5,5,7,1], activation="x^3")', 54),    # sigma_7(nu_3(P^4)) is AH-defective: 20 + 34
+    ('mlp(widths=[3,5,1], activation="x^4")', 14),      # sigma_5(nu_4(P^2)): 14, not 15 (AH)
+    ('mlp(widths=[4,4,9,1], activation="x^4")', 46),    # 12 + dim sigma_9(nu_4(P^3)) = 12 + 34
+    ('mlp(widths=[2,2,6,2], activation="x^3")', 10),    # two outputs: 2 + 8 (parameter count of F)
+    ('mlp(widths=[2,2,4,1], activation="x^3", bias=True)', 14),   # 4 + all ternary cubics (10)
+])
+def test_last_two_layers_certify_deep_dimensions(spec, value):
+    """The exact rank over F_p (lower bound) meets the Massarenti-Mella bound, which the
+    symmetries alone do not reach: certified, and the result names the bound."""
+    from neuromanifold import dimension
+
+    r = dimension(spec)
+    assert r.certified and r.value == r.lower == r.upper == value
+    assert r.secant_bound["value"] == value and r.upper_bound.startswith("Massarenti-Mella")
+    assert r.expected_dimension > value                 # the symmetry bound leaves room
+
+
+@pytest.mark.parametrize("m, r, s, q", [(5, 3, 7, 1), (3, 4, 5, 1), (4, 4, 9, 1), (5, 4, 14, 1),
+                                        (3, 3, 3, 1), (4, 2, 2, 1), (2, 5, 3, 1), (3, 3, 2, 2)])
+def test_secant_dimensions_agree_with_terracini_over_fp(m, r, s, q):
+    """Alexander-Hirschowitz (with its four exceptions; rank for quadrics) against the exact rank of
+    Terracini's matrix at a random point over F_p, a second method."""
+    from neuromanifold.invariants.secant import secant_dimension_bound, terracini_rank
+
+    assert terracini_rank(m, r, s, q) == secant_dimension_bound(m, r, s, q)
+
+
+def test_last_two_layer_bound_is_never_below_an_exact_rank():
+    """Soundness over small MLPs (depth 2 and 3, x^2 and x^3, with and without biases, one or two
+    outputs): the exact rank at random points, a lower bound of dim M, never exceeds the bound."""
+    from neuromanifold import dimension
+
+    for widths in ([2, 2, 1], [2, 3, 1], [3, 2, 2], [2, 2, 2, 1], [2, 2, 3, 1], [2, 3, 2, 2], [3, 2, 3, 1]):
+        for act in ("x^2", "x^3"):
+            for bias in (False, True):
+                spec = f'mlp(widths={widths}, activation="{act}"' + (", bias=True)" if bias else ")")
+                r = dimension(spec, numerical=False)
+                assert r.secant_bound is not None and r.lower <= r.secant_bound["value"], spec
+                assert r.lower <= r.upper, spec

@@ -74,6 +74,27 @@ class SymmetryGroup:
         return out
 
 
+@dataclass(frozen=True)
+class LastLayers:
+    """The output as F o g, for families whose last two layers are a power activation between
+    linear maps (Massarenti--Mella, arXiv 2511.19703): g = the ``forms`` (m) activated outputs of
+    the layers before, F a tuple of ``outputs`` (q) forms of ``degree`` r in m variables sharing a
+    Waring decomposition of length ``terms`` (s) (a point of the s-th secant variety of the
+    Segre--Veronese P^(q-1) x nu_r(P^(m-1))).  ``inner_parameters`` are those of the layers that
+    make g, ``inner_rescalings`` the one-parameter groups that change no output: the rescalings of
+    the neurons before the last hidden layer (g does not change, or F absorbs the change).  With
+    ``affine``, F is an inhomogeneous form (a bias inside the last activation: one more variable
+    g_0 = 1) plus a constant per output (the output bias)."""
+
+    inner_parameters: int
+    inner_rescalings: int
+    forms: int
+    degree: int
+    terms: int
+    outputs: int
+    affine: bool = False
+
+
 class Architecture(ABC):
     """Base class of the families; instances are immutable and compare by canonical spec."""
 
@@ -141,6 +162,11 @@ class Architecture(ABC):
     def notes(self) -> list[str]:
         """Remarks that ``info`` prints (conventions, normalisations)."""
         return []
+
+    def last_layers(self) -> LastLayers | None:
+        """The output as F o g (:class:`LastLayers`), where the family has that form; default:
+        none (``dimension`` then uses the symmetry bound alone)."""
+        return None
 
     def parametrization(self) -> Parametrization:
         cached = self.__dict__.get("_parametrization")

@@ -27,7 +27,7 @@ from math import comb
 import jax.numpy as jnp
 import numpy as np
 
-from .base import Architecture, SymmetryGroup, zeros_like_params
+from .base import Architecture, LastLayers, SymmetryGroup, zeros_like_params
 from .spec import activation as read_activation
 from .spec import boolean, positive_ints
 
@@ -269,6 +269,20 @@ class MLP(_Dense):
         if self.depth == 1:
             out.append("no hidden layer: the activation is never applied (a linear map)")
         return out
+
+    def last_layers(self) -> LastLayers | None:
+        """f = W_L s(W_(L-1) g) with g the activated outputs of layer L-2 (the inputs themselves
+        for one hidden layer) and s(t) = c t^r: F(y) = sum_j W_L[:, j] c (W_(L-1)[j] . y)^r.  The
+        rescaling of a neuron of layers 1 .. L-2 changes no output of g (layers before L-2) or is
+        absorbed by F (layer L-2: g_i -> t^r g_i, W_(L-1)[:, i] -> t^-r W_(L-1)[:, i])."""
+        act = self._activation
+        if self.depth < 2 or not act.is_monomial or act.powers[0] < 2:
+            return None
+        w = self.widths
+        inner = sum(w[i] * w[i - 1] + (w[i] if self.bias else 0) for i in range(1, self.depth - 1))
+        return LastLayers(inner_parameters=inner, inner_rescalings=sum(w[1:self.depth - 1]),
+                          forms=w[self.depth - 2], degree=act.powers[0], terms=w[self.depth - 1],
+                          outputs=w[self.depth], affine=self.bias)
 
     def _quadratic_form_layer(self) -> bool:
         act = self._activation

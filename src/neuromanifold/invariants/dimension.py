@@ -16,6 +16,10 @@ dim M = N - dim of the generic fibre).  We compute, at random points:
   lies in its fibre, so dim M <= N - dim(orbit) <= N - rank T(theta) (rank at
   one point <= generic rank, and rank mod p <= rank over Q); this holds
   whether or not the group acts freely.
+* for MLPs with a power activation, a second **upper bound** from the last two
+  layers, f = F o g with F on a secant variety of a Veronese variety
+  (Massarenti--Mella, arXiv 2511.19703; :mod:`.secant`); the smaller bound is
+  used and ``upper_bound`` names it.
 * a numerical rank (SVD of the float Jacobian at a random real point), with
   the gap between the last kept and first dropped singular value.
 
@@ -49,6 +53,7 @@ from ..backends.numeric_rank import numerical_rank, svd_seconds_estimate
 from ..errors import TooLargeError
 from ..guards import MAX_SECONDS, available_memory
 from ..results import Result
+from .secant import secant_bound
 
 #: Exact-rank work units (rows * cols * min(rows, cols)) per second on two cores, measured.
 RATE = {pf.P21: 4.5e10, pf.P26: 2.2e10}
@@ -83,6 +88,8 @@ class DimensionResult(Result):
     singular_value_gap: float | None = None
     sigma_last_kept: float | None = None
     sigma_first_dropped: float | None = None
+    upper_bound: str = ""                 # which bound gave ``upper``
+    secant_bound: dict | None = None      # the last-two-layer bound and its ingredients (secant.py)
 
 
 def rank_work(rows: int, cols: int) -> float:
@@ -174,7 +181,12 @@ def dimension(arch, seed: int = 0, prime: int | None = None, points: int = 3,
         r = exact_rank.rank(J, p)
         return r, orbit, upper, m, (J.shape[0], N), cols
 
+    last = arch.last_layers()
+    secant = secant_bound(last, seed) if last is not None else None
     r, orbit, upper, m, shape, cols = exact_point(shortcuts=True)
+    symmetric_upper = upper
+    if secant is not None:
+        upper = min(upper, secant.value)
     ranks, orbits = [r], [orbit]
     if r < upper:
         for k in range(points):
@@ -183,6 +195,7 @@ def dimension(arch, seed: int = 0, prime: int | None = None, points: int = 3,
             ranks.append(r_k)
             orbits.append(o_k)
             upper = min(upper, u_k)
+            symmetric_upper = min(symmetric_upper, u_k)
             if max(ranks) == upper:
                 break
     lower = max(ranks)
@@ -190,12 +203,19 @@ def dimension(arch, seed: int = 0, prime: int | None = None, points: int = 3,
     orbit = max(known) if known else None
     expected = dimV if orbit is None else int(min(dimV, N - orbit))
     certified = lower == upper
+    by_secant = secant is not None and secant.value < symmetric_upper
+    bound_used = secant.text if by_secant else "symmetry: N minus the rank of the symmetry action, capped by dim V"
+    if by_secant:
+        notes.append(f"upper bound {upper} from the last two layers ({secant.text}); the symmetries alone "
+                     f"give {symmetric_upper}")
     error_probability = None
     if not certified:
         degree = (lower + 1) * max(1, param.theta_degree - 1 + param.x_degree)
         error_probability = min(1.0, degree / p) ** len(ranks)
+        room = (f"the last-two-layer bound ({secant.text})" if by_secant
+                else f"the known symmetries ({group.description})")
         notes.append(
-            f"not certified: the known symmetries ({group.description}) leave room for dimension {upper}; "
+            f"not certified: {room} leave room for dimension {upper}; "
             f"the exact rank never exceeded {lower} at {len(ranks)} random points, so the dimension is "
             f"{lower} with probability at least 1 - {error_probability:.2g}")
 
@@ -203,7 +223,8 @@ def dimension(arch, seed: int = 0, prime: int | None = None, points: int = 3,
         spec=str(arch), invariant="dimension", value=int(lower), certified=bool(certified),
         lower=int(lower), upper=int(upper),
         method=("exact rank over F_p of the evaluation Jacobian at random integer points (lower bound); "
-                "N minus the exact rank of the infinitesimal symmetry action, capped by dim V (upper bound)"),
+                + ("the Massarenti-Mella bound from the last two layers (upper bound)" if by_secant else
+                   "N minus the exact rank of the infinitesimal symmetry action, capped by dim V (upper bound)")),
         seed=seed, notes=notes, ambient_dimension=dimV, parameters=N, filling=bool(lower == dimV),
         fiber_dimension=N - lower, expected_dimension=expected,
         defect=int(expected - lower), symmetry_dimension=group.dimension,
@@ -212,7 +233,11 @@ def dimension(arch, seed: int = 0, prime: int | None = None, points: int = 3,
                                       if group.fields else ""),
         prime=p, samples=m,
         jacobian_shape=[int(shape[0]), int(shape[1])], columns=int(cols), exact_ranks=[int(x) for x in ranks],
-        error_probability=error_probability)
+        error_probability=error_probability, upper_bound=bound_used,
+        secant_bound=None if secant is None else {
+            "value": secant.value, "inner": secant.inner, "secant_dimension": secant.secant,
+            "variables": secant.variables, "degree": secant.degree, "terms": secant.terms,
+            "outputs": secant.outputs, "terracini_rank": secant.terracini})
 
     run_svd = numerical is True or (numerical == "auto" and est["svd_seconds"] <= AUTO_SVD_SECONDS)
     if run_svd:

@@ -73,8 +73,11 @@ def dimension_table(r) -> Table:
     table.add_column("value")
     status = Text("certified", style="bold green") if r.certified else Text("not certified", style="bold red")
     table.add_row("dimension", Text.assemble((f"{r.value:,}  ", "bold"), status))
+    by_secant = getattr(r, "upper_bound", "").startswith("Massarenti")
+    upper = ("the last two layers' secant bound (Massarenti-Mella)" if by_secant
+             else "N - orbit dim, at most dim V")
     table.add_row("bounds", f"{r.lower:,} <= dim <= {r.upper:,}  (lower: exact rank of the Jacobian over F_p, "
-                            f"p = {r.prime}; upper: N - orbit dim, at most dim V)")
+                            f"p = {r.prime}; upper: {upper})")
     table.add_row("ambient dim V", f"{r.ambient_dimension:,}" + ("  (filling)" if r.filling else ""))
     table.add_row("parameters N", f"{r.parameters:,}")
     table.add_row("generic fibre", f"dimension {r.fiber_dimension:,}")
