@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -127,3 +128,39 @@ def test_coincident_end_points_are_flagged_per_instance():
     assert flags.tolist() == [[False, True, False, True], [False] * 4]
     ok[0, 3] = False
     assert not _coincident(Z, ok).any()
+
+
+def test_kostlan_census_matches_draisma_horobet():
+    """Kostlan-random binary cubics and the Bombieri-Weyl distance to the cone of cubes of linear
+    forms: the expected number of real critical points is sqrt(3d - 2) = sqrt(7) (Draisma-Horobet,
+    arXiv 1408.3507); 2,000 instances give a 95% interval narrower than +-0.05 that holds it."""
+    from neuromanifold.landscape import census
+
+    r = census('mlp(widths=[2,1,1], activation="x^3")', 2000, "bombieri-weyl", seed=0, targets="kostlan")
+    lo, hi = r.mean_real_interval
+    assert r.ed_degree == 3 and r.failed_instances == 0 and r.targets == "kostlan"
+    assert hi - lo < 0.1 and lo <= np.sqrt(7) <= hi
+    assert abs(r.mean_real - np.mean(r.real_counts)) < 1e-12
+
+
+def test_binary_quadrics_have_two_real_critical_points_always():
+    """d = 2: the cone of squares of linear forms is the rank-one symmetric 2 x 2 matrices, and the
+    spectral theorem gives two real critical points for every real target (sqrt(3d - 2) = 2)."""
+    from neuromanifold.landscape import census
+
+    r = census('mlp(widths=[2,1,1], activation="x^2")', 200, "bombieri-weyl", seed=1, targets="kostlan")
+    assert set(r.real_counts) == {2} and r.mean_real == 2.0 and r.mean_real_interval == [2.0, 2.0]
+
+
+def test_census_targets_are_checked():
+    from neuromanifold.errors import NeuromanifoldError
+    from neuromanifold.landscape import census
+    from neuromanifold.landscape.census import instances
+
+    with pytest.raises(NeuromanifoldError, match="kostlan"):
+        census('mlp(widths=[2,1,1], activation="x^3")', 10, "bombieri-weyl", targets="uniform")
+    with pytest.raises(NeuromanifoldError, match="arch="):
+        instances(4, 10, "euclidean", targets="kostlan")
+    U, _ = instances(4, 20000, "euclidean", targets="kostlan", arch='mlp(widths=[2,1,1], activation="x^3")')
+    # variances binom(3; e) = 1, 3, 3, 1 for x^3, x^2 y, x y^2, y^3
+    assert np.allclose(U.var(axis=0), [1, 3, 3, 1], rtol=0.05)

@@ -252,7 +252,10 @@ def critical(
 def census(
     spec: Annotated[str, typer.Argument(metavar="SPEC", help=SPEC_HELP)],
     samples: int = typer.Option(100, "--samples", min=1, help="number of random instances"),
-    metric: str = typer.Option("euclidean", "--metric", help="euclidean or generic (a random Q = F^T F each)"),
+    metric: str = typer.Option("euclidean", "--metric", help="euclidean, bombieri-weyl or generic (a random "
+                               "Q = F^T F each)"),
+    targets: str = typer.Option("gaussian", "--targets", help="gaussian (independent N(0,1) coefficients) or "
+                                "kostlan (variances binom(d; e), the Bombieri-Weyl Gaussian)"),
     plot: str | None = typer.Option(None, "--plot", help="write the joint table as a heat map (PNG)"),
     save: str | None = typer.Option(None, "--out", help="write the result as JSON to this file"),
     workers: int | None = typer.Option(None, "--workers", min=1,
@@ -279,12 +282,13 @@ def census(
 
         def compute():
             if as_json or not err.is_terminal:
-                return run(spec, samples, metric, seed=seed, workers=workers, force=force)
+                return run(spec, samples, metric, seed=seed, targets=targets, workers=workers, force=force)
             with Progress(console=err, transient=True) as bar:
                 task = bar.add_task("paths", total=None)
-                return run(spec, samples, metric, seed=seed, workers=workers, force=force,
+                return run(spec, samples, metric, seed=seed, targets=targets, workers=workers, force=force,
                            progress=lambda n: bar.advance(task, n))
-        result = through_atlas("census", spec, {"samples": samples, "metric": metric}, seed, compute, atlas=atlas,
+        options = {"samples": samples, "metric": metric, **({"targets": targets} if targets != "gaussian" else {})}
+        result = through_atlas("census", spec, options, seed, compute, atlas=atlas,
                                recompute=recompute, load=lambda d: CensusResult(**d))
         if save:
             result.save(save)

@@ -4,10 +4,17 @@ real and how many are local minima.
 One instance (a generic target and metric) is solved by monodromy; its critical points are carried
 to every instance by one batched parameter homotopy in (target, metric) jointly, a row of
 parameters per path (Sommese--Wampler ch. 7: from a generic instance, every critical point of
-every generic instance is reached).  Instances: u with independent Gaussian coefficients; for the
-``generic`` metric also Q = F^T F with F Gaussian (a random linear change of coordinates of the
-Euclidean problem), for ``euclidean`` Q = I.  Each real critical point gets the index of the
-Hessian of the loss restricted to M (as in :mod:`.critical`).
+every generic instance is reached).  Instances: targets u with independent Gaussian coefficients
+(``targets="gaussian"``) or Kostlan-random ones (``"kostlan"``: u_e ~ N(0, binom(d; e)), the
+Gaussian of the Bombieri--Weyl inner product, invariant under orthogonal changes of the inputs);
+for the ``generic`` metric also Q = F^T F with F Gaussian (a random linear change of coordinates
+of the Euclidean problem), for ``euclidean`` Q = I, for ``bombieri-weyl`` the Bombieri--Weyl form.
+Each real critical point gets the index of the Hessian of the loss restricted to M (as in
+:mod:`.critical`).  The result has the mean number of real critical points (and of minima) with a
+95% interval, mean +- 1.96 s / sqrt(n) over the n instances in the table: for Kostlan targets and
+the Bombieri--Weyl metric on the cone of d-th powers of binary linear forms,
+``mlp(widths=[2,1,1], activation="x^d")``, the expectation is sqrt(3d - 2) (Draisma--Horobet,
+arXiv 1408.3507).
 """
 
 from __future__ import annotations
@@ -28,11 +35,13 @@ from ..homotopy.tracker import JUMPED, SINGULAR, STATUS, SUCCESS, TrackOptions, 
 from ..invariants.dimension import dimension as compute_dimension
 from ..invariants.ed_degree import MAX_UNKNOWNS as ED_MAX_UNKNOWNS
 from ..invariants.ed_degree import CriticalSlice, generic_critical_points
+from ..invariants.metrics import bombieri_weyl_weights
 from ..invariants.metrics import metric as make_metric
 from ..results import Result
 from .critical import hessian_indices, real_points
 
-CENSUS_METRICS = ("euclidean", "generic")
+CENSUS_METRICS = ("euclidean", "generic", "bombieri-weyl")
+CENSUS_TARGETS = ("gaussian", "kostlan")
 
 
 @dataclass
@@ -47,6 +56,11 @@ class CensusResult(Result):
     failed_instances: int = 0                        # instances with a failed path (not in the table)
     left_out: dict = field(default_factory=dict)     # instance index -> why it is not in the table
     dimension: int = 0
+    targets: str = "gaussian"
+    mean_real: float | None = None                   # over the instances in the table
+    mean_real_interval: list = field(default_factory=list)     # 95%: mean +- 1.96 s / sqrt(n)
+    mean_minima: float | None = None
+    mean_minima_interval: list = field(default_factory=list)
 
     def joint(self) -> tuple[list[int], list[int], np.ndarray]:
         """(real counts, minima counts, matrix of instance numbers) of the joint table."""
@@ -109,7 +123,7 @@ def _moving_metric_system(cs: CriticalSlice) -> System:
 PARALLEL_MIN_PATHS = 20_000
 
 
-def census(arch, samples: int = 100, metric: str = "euclidean", seed: int = 0, *,
+def census(arch, samples: int = 100, metric: str = "euclidean", seed: int = 0, *, targets: str = "gaussian",
            progress=None, arcs: int = 8, workers: int | None = None, force: bool = False) -> CensusResult:
     """Joint table of (#real critical points, #local minima) over ``samples`` random instances.
 
@@ -122,6 +136,9 @@ def census(arch, samples: int = 100, metric: str = "euclidean", seed: int = 0, *
     t0 = time.perf_counter()
     if metric not in CENSUS_METRICS:
         raise NeuromanifoldError(f"census metric {metric!r}: use one of {', '.join(CENSUS_METRICS)}")
+    if targets not in CENSUS_TARGETS:
+        raise NeuromanifoldError(f"census targets {targets!r}: use one of {', '.join(CENSUS_TARGETS)} "
+                                 f"(independent Gaussian coefficients, or Kostlan: variances binom(d; e))")
     if samples < 1:
         raise NeuromanifoldError(f"samples = {samples}: give at least 1 instance")
     if workers is not None and workers < 1:
@@ -144,7 +161,7 @@ def census(arch, samples: int = 100, metric: str = "euclidean", seed: int = 0, *
     guards.paths(f"a census of {samples:,} instances x {E} critical points ({E * samples:,} paths)", E * samples,
                  k, force, workers=guards.cores() if native else workers, instead="use fewer --samples",
                  speedup=guards.NATIVE_SPEEDUP if native else 1.0)
-    W, Qz = _instances(cs, samples, metric, seed)
+    W, Qz = _instances(cs, samples, metric, seed, targets)
     job = dict(spec=str(arch), k=k, Q=base, seed=seed, reps=reps, w0=w0, arcs=arcs)
     if workers == 1:
         real, minima, good, failed, reasons = _census_share(cs, job, W, Qz, progress)
@@ -156,6 +173,12 @@ def census(arch, samples: int = 100, metric: str = "euclidean", seed: int = 0, *
     if workers > 1:
         notes.append(f"instances shared by {workers} processes")
     notes.append(f"tracked by the {'native' if native else 'JAX'} backend")
+    entered = np.flatnonzero(good)
+    mean_real, real_ci = _mean_interval(real[entered])
+    mean_min, min_ci = _mean_interval(minima[entered])
+    if mean_real is not None:
+        notes.append(f"mean number of real critical points {mean_real:.4f}, 95% interval "
+                     f"[{real_ci[0]:.4f}, {real_ci[1]:.4f}] over {entered.size} instances ({targets} targets)")
     for i, why in sorted(reasons.items())[:20]:
         notes.append(f"instance {i} left out: {why}")
     if len(reasons) > 20:
@@ -167,31 +190,58 @@ def census(arch, samples: int = 100, metric: str = "euclidean", seed: int = 0, *
         seconds=time.perf_counter() - t0, seed=seed, samples=samples, metric=metric, ed_degree=E,
         table=dict(sorted(table.items(), key=lambda kv: tuple(int(v) for v in kv[0].split(",")))),
         real_counts=real.tolist(), minima_counts=minima.tolist(), failed_paths=failed,
-        failed_instances=int(samples - good.sum()), dimension=k, notes=notes,
+        failed_instances=int(samples - good.sum()), dimension=k, notes=notes, targets=targets,
+        mean_real=mean_real, mean_real_interval=real_ci, mean_minima=mean_min, mean_minima_interval=min_ci,
         left_out={str(i): why for i, why in sorted(reasons.items())})
 
 
-def instances(ambient_dimension: int, samples: int, metric: str = "euclidean", seed: int = 0):
-    """The instances of ``census(arch, samples, metric, seed)`` in the coordinates of V (coefficient
-    vectors, ``ambient_dimension`` = dim V): (U, Q) with instance i the target U[i] (Gaussian) and
-    the metric Q[i] (F^T F with F Gaussian / sqrt(dim V) for ``generic``, the identity for
-    ``euclidean``), so that other solvers can be given exactly the census's instances.  The draws
-    depend on ``samples`` (all targets first, then all metrics)."""
+def instances(ambient_dimension: int, samples: int, metric: str = "euclidean", seed: int = 0, *,
+              targets: str = "gaussian", arch=None):
+    """The instances of ``census(arch, samples, metric, seed, targets=...)`` in the coordinates of V
+    (coefficient vectors, ``ambient_dimension`` = dim V): (U, Q) with instance i the target U[i]
+    (Gaussian; for ``kostlan`` times sqrt(binom(d; e)) per monomial x^e) and the metric Q[i]
+    (F^T F with F Gaussian / sqrt(dim V) for ``generic``, the identity for ``euclidean``, the
+    Bombieri--Weyl form for ``bombieri-weyl``), so that other solvers can be given exactly the
+    census's instances.  Kostlan targets and the Bombieri--Weyl metric need ``arch`` (for the
+    monomials).  The draws depend on ``samples`` (all targets first, then all metrics)."""
     D = ambient_dimension
     rng = np.random.default_rng([seed, 101])
     U = rng.standard_normal((samples, D))
+    weights = None
+    if targets == "kostlan" or metric == "bombieri-weyl":
+        if arch is None:
+            raise NeuromanifoldError("Kostlan targets and the Bombieri-Weyl metric need the architecture "
+                                     "(instances(..., arch=spec)) for the monomials of V")
+        weights = bombieri_weyl_weights(parse(arch).parametrization() if isinstance(arch, str)
+                                        else arch.parametrization())
+    if targets == "kostlan":
+        U = U / np.sqrt(weights)                 # variance binom(d; e) = 1 / the Bombieri-Weyl weight
     if metric == "generic":
         F = rng.standard_normal((samples, D, D)) / np.sqrt(D)
         Qs = np.einsum("sji,sjk->sik", F, F)
+    elif metric == "bombieri-weyl":
+        Qs = np.broadcast_to(np.diag(weights), (samples, D, D))
     else:
         Qs = np.broadcast_to(np.eye(D), (samples, D, D))
     return U, Qs
 
 
-def _instances(cs: CriticalSlice, samples: int, metric: str, seed: int):
+def _mean_interval(x: np.ndarray) -> tuple[float | None, list]:
+    """Mean and its 95% interval, mean +- 1.96 s / sqrt(n) (normal approximation; [] below 2)."""
+    x = np.asarray(x, float)
+    if x.size == 0:
+        return None, []
+    mean = float(x.mean())
+    if x.size < 2:
+        return mean, []
+    half = 1.96 * float(x.std(ddof=1)) / float(np.sqrt(x.size))
+    return mean, [mean - half, mean + half]
+
+
+def _instances(cs: CriticalSlice, samples: int, metric: str, seed: int, targets: str = "gaussian"):
     """Random instances (:func:`instances`) in value coordinates: targets w = P u and metrics
     Q_z = P^-T Q P^-1."""
-    U, Qs = instances(len(cs.Qz), samples, metric, seed)
+    U, Qs = instances(len(cs.Qz), samples, metric, seed, targets=targets, arch=cs.param.arch)
     Pinv = np.linalg.inv(cs.P)
     return U @ cs.P.T, np.einsum("ji,sjk,kl->sil", Pinv, Qs, Pinv)
 
