@@ -343,6 +343,13 @@ CASES: dict[tuple[str, ...], Case] = {
         bad=st.one_of(_with(bad_specs(), "--point", "[1,0,0,0]"),
                       _opt("--point", bad_point(_dim(LIN)), LIN, "--atlas", ATLAS),
                       _opt("--field", bad_choice({"complex", "real"}), LIN, "--point", "[1,0,0,0]"))),
+    ("filling",): Case(
+        valid=[["filling", QUAD, "--field", "real", "--samples", "0", "--atlas", ATLAS],
+               ["filling", LIN, "--atlas", ATLAS]],
+        bad=st.one_of(_with(bad_specs()), _opt("--field", bad_choice({"complex", "real"}), QUAD),
+                      _opt("--samples", below(0), QUAD),
+                      _opt("--targets", bad_choice({"gaussian", "kostlan"}), QUAD, "--field", "real"),
+                      _opt("--atlas", bad_atlas(), QUAD))),
     ("boundary",): Case(
         valid=[["boundary", LCN, "--point", "[1,2,1]", "--atlas", ATLAS]],
         bad=st.one_of(_with(bad_specs(), "--point", "[1,2,1]"),
@@ -356,6 +363,7 @@ CASES: dict[tuple[str, ...], Case] = {
         valid=[["census", LIN, "--samples", "2", "--atlas", ATLAS]],
         bad=st.one_of(_with(bad_specs(), "--samples", "2"), _opt("--samples", below(1) | huge(), LIN),
                       _opt("--metric", bad_metric(), LIN, "--samples", "2"),
+                      _opt("--targets", bad_choice({"gaussian", "kostlan"}), LIN, "--samples", "2"),
                       _opt("--workers", below(1), LIN, "--samples", "2"),
                       _opt("--plot", bad_output(figure=True), LIN, "--samples", "2"),
                       _opt("--out", bad_output(), LIN, "--samples", "2"))),

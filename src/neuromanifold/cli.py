@@ -412,6 +412,32 @@ def contains(
             ("witness", "witness"), ("residual", "residual")]))
 
 
+@app.command()
+def filling(
+    spec: Annotated[str, typer.Argument(metavar="SPEC", help=SPEC_HELP)],
+    field: str = typer.Option("complex", "--field", help="complex (dim M = dim V) or real (is M(R) dense in "
+                              "V(R)? with a witness outside and the fraction of V(R) in M(R))"),
+    samples: int = typer.Option(40, "--samples", min=0, help="random targets for the real fraction (0: none)"),
+    targets: str = typer.Option("gaussian", "--targets", help="gaussian or kostlan coefficients"),
+    seed: Seed = 0,
+    as_json: AsJson = False,
+    atlas: AtlasPath = None,
+    recompute: Recompute = False,
+):
+    """Does the network fill its ambient space over C or over R, and how much of V(R) does it hold?"""
+    with _errors():
+        from .invariants.filling import filling as run
+        from .report.tables import result_table
+
+        result = _stored("filling", spec, {"field": field, "samples": samples, "targets": targets}, seed,
+                         lambda: run(spec, field, samples, targets, seed=seed), atlas, recompute,
+                         spinner=not as_json)
+        _emit([result], as_json, lambda r: result_table(r, [
+            ("field", "field"), ("dimension", "dimension"), ("ambient dim V", "ambient_dimension"),
+            ("proof", "proof"), ("witness outside M(R)", "witness"), ("fraction in M(R)", "fraction"),
+            ("95% interval", "fraction_interval"), ("decided samples", "decided")]))
+
+
 @app.command("implicit-bias")
 def implicit_bias_command(
     spec: Annotated[str, typer.Argument(metavar="SPEC", help=SPEC_HELP)],
