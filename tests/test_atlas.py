@@ -164,3 +164,56 @@ def test_cli_commands_reuse_stored_results(tmp_path):
         assert not any("from the atlas" in n for n in fresh["notes"])
     r = runner.invoke(app, ["census", "linear(widths=[3,1,3])", "--samples", "4", "--atlas", path])
     assert r.exit_code == 0 and "(computed" in r.output and "recompute" in r.output   # drawn from the stored result
+
+
+def test_sweep_and_commands_ask_the_same_question(tmp_path):
+    """A sweep stores each invariant under its complete option set (defaults filled in), so `dim`,
+    `degree` and `edd` of the same architecture afterwards answer from the atlas: one row each."""
+    path = str(tmp_path / "a.sqlite")
+    runner = CliRunner()
+    done = sweep("linear(widths=[3,{1,2},3])", "dimension,degree,ed_degree", options={"metric": "euclidean"},
+                 atlas=path, workers=1)
+    assert done.computed == 6 and done.failed == 0
+    for args in (["dim"], ["degree"], ["edd", "--metric", "euclidean"]):
+        out = runner.invoke(app, [*args, "linear(widths=[3,1,3])", "--atlas", path, "--json"])
+        assert out.exit_code == 0, out.output
+        assert "from the atlas" in json.loads(out.output)["notes"][-1], args
+    with Atlas(path) as store:
+        rows = store.rows()
+        assert len(rows) == 6 and all(r.revision is not None for r in rows)
+        keys = {(r.spec, r.invariant) for r in rows}
+        assert len(keys) == 6                           # no second row for any question
+
+
+def test_rows_of_an_older_revision_are_recomputed(tmp_path):
+    """A row computed by another revision of its invariant (or before revisions existed: an atlas
+    without the column) is stale: the command computes it again, says so, and replaces it."""
+    path = str(tmp_path / "a.sqlite")
+    runner = CliRunner()
+    spec = "linear(widths=[4,2,3])"
+    assert runner.invoke(app, ["dim", spec, "--atlas", path]).exit_code == 0
+    con = sqlite3.connect(path)
+    con.execute("UPDATE results SET revision = 1, result = json_set(result, '$.value', 99)")
+    con.commit()
+    con.close()
+    out = json.loads(runner.invoke(app, ["dim", spec, "--atlas", path, "--json"]).output)
+    assert out["value"] == 10 and any("stale row (revision 1" in n for n in out["notes"])
+    again = json.loads(runner.invoke(app, ["dim", spec, "--atlas", path, "--json"]).output)
+    assert again["value"] == 10 and "from the atlas" in again["notes"][-1]
+    # an atlas written before revisions: the column is added, its rows are stale
+    old = str(tmp_path / "old.sqlite")
+    con = sqlite3.connect(old)
+    con.executescript(
+        "CREATE TABLE results (spec TEXT NOT NULL, family TEXT NOT NULL, invariant TEXT NOT NULL, options TEXT "
+        "NOT NULL, seed INTEGER NOT NULL, status TEXT NOT NULL, value TEXT, certified INTEGER, lower TEXT, "
+        "upper TEXT, method TEXT, reason TEXT, version TEXT, seconds REAL, date TEXT, result TEXT, "
+        "PRIMARY KEY (spec, invariant, options, seed));")
+    con.commit()
+    con.close()
+    with Atlas(old) as store:
+        assert store.rows() == []
+    assert runner.invoke(app, ["dim", spec, "--atlas", old]).exit_code == 0
+    from neuromanifold.atlas.compute import revision
+
+    with Atlas(old) as store:
+        assert [r.revision for r in store.rows()] == [revision("dimension")]

@@ -214,7 +214,7 @@ def edd(
                 tick = (lambda loop, n: progress(f"monodromy loop {loop}: {n} critical points")) \
                     if progress else None
                 results.append(through_atlas(
-                    "ed_degree", spec, {"metric": metric, **({"msolve": True} if msolve else {})}, seed,
+                    "ed_degree", spec, {"metric": metric, "msolve": msolve}, seed,
                     lambda: ed_degree(spec, metric, seed=seed, force=force, msolve=msolve, progress=tick),
                     atlas=atlas, recompute=recompute))
         _emit(results, as_json, lambda r: result_table(r, [

@@ -1,8 +1,9 @@
 """The result atlas: every computed result in one SQLite file, never computed twice.
 
 A row is keyed by (canonical spec, invariant, options as canonical JSON, seed): asking again
-returns the stored result unless ``recompute``.  Rows hold the value, certificate, bounds,
-method, package version, seconds, date and the whole result as JSON; a failed task is stored
+returns the stored result unless ``recompute`` or the row is stale (computed by another revision
+of its invariant, :data:`~neuromanifold.atlas.compute.REVISIONS`).  Rows hold the value,
+certificate, bounds, method, package version, revision, seconds, date and the whole result as JSON; a failed task is stored
 too, with its reason (status ``failed``), and is retried by a later run.
 
 Writes are single transactions (``BEGIN IMMEDIATE`` ... ``COMMIT``), so a killed process never
@@ -38,6 +39,7 @@ CREATE TABLE IF NOT EXISTS results (
     method TEXT,
     reason TEXT,
     version TEXT,
+    revision INTEGER,
     seconds REAL,
     date TEXT,
     result TEXT,
@@ -47,7 +49,7 @@ CREATE INDEX IF NOT EXISTS by_family ON results (family, invariant);
 """
 
 COLUMNS = ("spec", "family", "invariant", "options", "seed", "status", "value", "certified", "lower", "upper",
-           "method", "reason", "version", "seconds", "date")
+           "method", "reason", "version", "revision", "seconds", "date")
 
 
 def default_path() -> str:
@@ -76,6 +78,7 @@ class Row:
     method: str
     reason: str | None
     version: str
+    revision: int | None         # the invariant's revision that computed it (None: before revisions)
     seconds: float
     date: str
     result: dict | None
@@ -121,6 +124,10 @@ class Atlas:
             except sqlite3.DatabaseError as exc:            # "file is not a database"
                 self._conn.close()
                 raise refused(f"cannot use {self.path!r} as the atlas ({exc})") from exc
+        if "revision" not in have and have >= set(COLUMNS) - {"revision"} | {"result"}:
+            # an atlas from before revisions: its rows read as revision None (stale, recomputed on use)
+            self._conn.execute("ALTER TABLE results ADD COLUMN revision INTEGER")
+            have.add("revision")
         if not have >= set(COLUMNS) | {"result"}:
             self._conn.close()
             raise refused(f"{self.path!r} is an SQLite file with another 'results' table, not an atlas")
@@ -146,8 +153,9 @@ class Atlas:
             cur.execute("ROLLBACK")
             raise
 
-    def put(self, result, options: dict | None = None, family: str | None = None) -> None:
-        """Store a result object (anything with ``to_dict``) as one row."""
+    def put(self, result, options: dict | None = None, family: str | None = None, revision: int = 1) -> None:
+        """Store a result object (anything with ``to_dict``) as one row, computed by ``revision`` of
+        its invariant."""
         from .. import __version__
 
         d = result.to_dict()
@@ -156,14 +164,14 @@ class Atlas:
                      int(d.get("seed") or 0), "ok", json.dumps(d.get("value")),
                      None if d.get("certified") is None else int(bool(d.get("certified"))),
                      json.dumps(d.get("lower")), json.dumps(d.get("upper")), d.get("method", ""), None,
-                     __version__, float(d.get("seconds") or 0.0), _now(), json.dumps(d)))
+                     __version__, int(revision), float(d.get("seconds") or 0.0), _now(), json.dumps(d)))
 
     def put_failure(self, spec: str, invariant: str, options: dict | None, seed: int, reason: str,
-                    seconds: float = 0.0) -> None:
+                    seconds: float = 0.0, revision: int = 1) -> None:
         from .. import __version__
 
         self._write((spec, _family(spec), invariant, canonical_options(options), int(seed), "failed", None,
-                     None, None, None, "", reason, __version__, float(seconds), _now(), None))
+                     None, None, None, "", reason, __version__, int(revision), float(seconds), _now(), None))
 
     # -- reading ---------------------------------------------------------------------------
     def get(self, spec: str, invariant: str, options: dict | None = None, seed: int = 0) -> Row | None:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from ..architectures import parse
 from ..errors import NeuromanifoldError, TooLargeError
-from .compute import compute, invariant_name
+from .compute import compute, current, invariant_name, question
 from .store import Atlas
 
 _BRACE = re.compile(r"\{([^{}]*)\}")
@@ -253,17 +253,18 @@ def sweep(pattern: str, invariants, options: dict | None = None, seed: int = 0, 
             canonical = str(parse(text))
         except NeuromanifoldError as exc:
             for name in names:
-                store.put_failure(text, name, options, seed, f"bad spec: {exc}")
+                store.put_failure(text, name, question(name, options), seed, f"bad spec: {exc}")
                 rows.append({"spec": text, "invariant": name, "status": "failed", "reason": f"bad spec: {exc}",
                              "cached": False})
             continue
         for name in names:
-            row = None if recompute else store.get(canonical, name, options, seed)
-            if row is not None and row.status == "ok":
+            asked = question(name, options)
+            row = None if recompute else store.get(canonical, name, asked, seed)
+            if current(row, name):
                 rows.append({"spec": canonical, "invariant": name, "status": "ok", "value": row.value,
                              "certified": row.certified, "seconds": row.seconds, "cached": True})
             else:
-                tasks.append({"id": len(tasks), "spec": canonical, "invariant": name, "options": options or {},
+                tasks.append({"id": len(tasks), "spec": canonical, "invariant": name, "options": asked,
                               "seed": seed, "atlas": path, "recompute": recompute})
     store.close()
     done = {}
