@@ -99,6 +99,14 @@ def test_msolve_counts_witness_and_fibre():
 # -- fibres -----------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("widths", [[2, 1, 2], [2, 1, 3], [3, 1, 3]])
+def test_rank_one_fibres_are_one_orbit(widths):
+    """The fibre of f = b a (a row, b a column) is {(t a, b / t)}: one GL_1-orbit, one component
+    (for 2 x 2 the branch points of the slice-moving loops lie far out: loops of growing size)."""
+    res = fiber(f"linear(widths={widths})")
+    assert res.fiber_dimension == 1 and res.components == 1 and res.orbits == res.value == 1
+
+
 def test_mlp_cubic_fibre_is_one_orbit():
     res = fiber('mlp(widths=[2,2,1], activation="x^3")')
     assert res.fiber_dimension == 2 and res.orbit_dimension == 2

@@ -61,6 +61,7 @@ def _fmt(v) -> str:
 
 
 def _compute(spec: str, timeout: float, seed: int, atlas: str | None) -> dict:
+    from ..atlas.compute import question
     from ..atlas.sweep import sweep
 
     r = sweep(spec, list(INVARIANTS), seed=seed, atlas=atlas, workers=2, task_timeout=timeout)
@@ -69,7 +70,7 @@ def _compute(spec: str, timeout: float, seed: int, atlas: str | None) -> dict:
 
     with Atlas(atlas) as store:
         for row in r.rows:
-            stored = store.get(row["spec"], row["invariant"], {}, seed)
+            stored = store.get(row["spec"], row["invariant"], question(row["invariant"], {}), seed)
             out[row["invariant"]] = stored.result if stored is not None and stored.status == "ok" else \
                 {"status": "failed", "reason": row.get("reason") or (stored.reason if stored else "failed")}
     return out
@@ -439,11 +440,12 @@ def sweep_report(pattern: str, invariants, out_dir: str, seed: int = 0, *, atlas
                 ax.plot(*zip(*pts), "o-", label=label if len(groups) > 1 else None)
         if name == "dimension":
             exp = []
+            from ..atlas.compute import question
             from ..atlas.store import Atlas
 
             with Atlas(atlas) as store:
                 for sp, x in zip(specs, xs):
-                    row = store.get(canon[sp], "dimension", None, seed)
+                    row = store.get(canon[sp], "dimension", question("dimension", None), seed)
                     if row is not None and row.status == "ok" and row.result.get("expected_dimension") is not None:
                         exp.append((x, row.result["expected_dimension"]))
             if exp:
