@@ -42,8 +42,9 @@ ALIASES = {"dim": "dimension", "edd": "ed_degree", "fibre": "fiber"}
 
 #: The revision of each stored question: raised when the code answers it differently (new fields,
 #: a new bound, a corrected count), so that rows of older revisions are recomputed, not served.
-#: dimension 2: the last-two-layer secant bound; ed_degree 2: the msolve recount; others 1.
-REVISIONS = {"dimension": 2, "ed_degree": 2}
+#: dimension 2: the last-two-layer secant bound; ed_degree 2: the msolve recount; fiber 2: loops of
+#: growing size (a fibre had been split in two); others 1.
+REVISIONS = {"dimension": 2, "ed_degree": 2, "fiber": 2}
 
 #: Keyword arguments that do not change the answer (they are not part of the question).
 _NOT_QUESTION = {"seed", "progress", "force", "dimension_result"}
