@@ -107,3 +107,18 @@ def test_certify_counts_are_the_same_with_the_disk_path_switched_off(monkeypatch
     slow = certify_module.certify(S, Z, p)
     assert fast.certified_count == slow.certified_count == 27
     assert fast.certified.all() and slow.certified.all()
+
+
+def test_a_reciprocal_near_its_pole_is_enclosed():
+    """1 / b for disks b that nearly reach 0 (|b| - rad b down to 1e-12): the disk holds the true
+    reciprocal of every point of b (checked at the point of b nearest 0, where 1/b is largest)."""
+    from fractions import Fraction
+
+    S = System(lambda z, p: jnp.stack([1.0 / z[0] - p[0]]), 1, 1, "reciprocal")
+    P = disks.plan(slp.program(S))
+    for gap in (1e-3, 1e-8, 1e-12):
+        centre, rad = 1.0 + 0j, 1.0 - gap
+        Fm, Fr, _, _ = disks._evaluate(P, np.array([[centre]]), np.array([rad]), np.array([0.0 + 0j]),
+                                       np.zeros(0, complex))
+        worst = Fraction(1) / (Fraction(1) - Fraction(rad))        # 1/b at b = 1 - rad, exactly
+        assert abs(Fraction(Fm[0, 0].real) - worst) <= Fraction(Fr[0, 0]) and Fm[0, 0].imag == 0

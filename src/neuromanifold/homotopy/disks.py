@@ -5,7 +5,7 @@ u = 2^-53, IEEE binary64 rounding to nearest (no fast-math) and fl(.) a computed
 
     <a> + <b>, <a> - <b>  in  <fl(ma +- mb), ra + rb + u |fl(ma +- mb)|>
     <a> * <b>             in  <fl(ma mb), |ma| rb + ra |mb| + ra rb + 4u |ma| |mb|>
-    1 / <b>               in  <fl(1/mb), rb / (|mb| (|mb| - rb)) + 8u / |mb|>     (|mb| > rb)
+    1 / <b>               in  <fl(1/mb), rb / (B (B - rb)) + 8u / B>     (B = (1 - 4u) |fl(mb)| > rb)
 
 (a complex sum is exact up to a factor 1 + d, |d| <= u, per component; a complex product has
 relative error at most sqrt(5) u, Brent, Percival, Zimmermann, Math. Comp. 76 (2007), and 4u
@@ -150,7 +150,7 @@ def _evaluate(P: _Plan, Z, rz, p, data):
             M[out], R[out] = m, _up(ra + rb + U * np.abs(m))
             continue
         if op == "div":
-            B = np.abs(mb)
+            B = np.abs(mb) * (1 - 4 * U)         # a lower bound of |mb| (B - rb may cancel)
             inv = 1.0 / mb
             rinv = np.where(B > rb, rb / (B * (B - rb)) + 8 * U / B, np.inf)
             mb, rb = inv, _up(rinv)
