@@ -40,20 +40,43 @@ def padded_rows(fn: Callable, Z: np.ndarray, *args) -> np.ndarray:
 
 
 @dataclass(eq=False)
-class System:
-    """F(z; p) = 0 with ``n`` unknowns, ``n`` equations and ``m`` parameters.
+class Map:
+    """z -> F(z; p) with any number of outputs (e.g. the image coordinates of a slice): its calling
+    convention and caches give it a straight-line program and disk enclosures; a
+    :class:`System` is a square one."""
+
+    F: Callable
+    n: int
+    m: int = 0
+    name: str = "map"
+    data: object = None
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    def plain_call(self, z, p, data):
+        """F(z; p) as written (certification and export read this one)."""
+        out = self.F(z, p) if data is None else self.F(z, p, data)
+        return jnp.asarray(out, jnp.complex128)
+
+    def compiled(self, key: str, make: Callable) -> Callable:
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    def with_data(self, data) -> Map:
+        return Map(self.F, self.n, self.m, self.name, data, self._cache)
+
+
+@dataclass(eq=False)
+class System(Map):
+    """F(z; p) = 0 with ``n`` unknowns, ``n`` equations and ``m`` parameters: a :class:`Map` that
+    is square.
 
     ``F`` maps a complex vector z (n,) and parameters p (m,) to n values; it
     must be polynomial in z (the tracker assumes a smooth solution path and the
     certifier evaluates it in ball arithmetic) and is usually polynomial in p.
     """
 
-    F: Callable
-    n: int
-    m: int = 0
     name: str = "system"
-    data: object = None
-    _cache: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
         if self._cache.get("checked"):          # another instance of a family already checked
@@ -78,11 +101,6 @@ class System:
         return System(self.F, self.n, self.m, self.name, data, self._cache)
 
     # -- kernels, single point (vmapped by the tracker); ``data`` is the instance --------
-    def plain_call(self, z, p, data):
-        """F(z; p) as written (certification and export read this one)."""
-        out = self.F(z, p) if data is None else self.F(z, p, data)
-        return jnp.asarray(out, jnp.complex128)
-
     def call(self, z, p, data):
         """F(z; p) for compiled kernels: the same values, small products unrolled
         (:mod:`neuromanifold.backends.small_dots`)."""
@@ -111,11 +129,6 @@ class System:
         return jax.jacfwd(self.plain_call, argnums=0, holomorphic=True)(z, p, self.data)
 
     # -- batched helpers on the host ------------------------------------------------------
-    def compiled(self, key: str, make: Callable) -> Callable:
-        if key not in self._cache:
-            self._cache[key] = make()
-        return self._cache[key]
-
     def _batched(self, key: str, kernel: Callable, Z, p) -> np.ndarray:
         """kernel(z, p, data) at each row of Z, rows padded to a power of two (few compiled shapes);
         p is (m,) for all rows or (k, m), one row each."""
@@ -153,26 +166,6 @@ class System:
         a = self.evaluate(np.conj(z)[None], np.conj(p))[0]
         b = np.conj(self.evaluate(z[None], p)[0])
         return bool(np.allclose(a, b, rtol=1e-10, atol=1e-12 * (1 + np.abs(b).max())))
-
-
-@dataclass(eq=False)
-class Map:
-    """z -> F(z; p) with any number of outputs: not equations to solve but a map to evaluate
-    (e.g. the image coordinates of a slice), with the same calling convention and caches as a
-    :class:`System`, so that it has a straight-line program and disk enclosures."""
-
-    F: Callable
-    n: int
-    m: int = 0
-    name: str = "map"
-    data: object = None
-    _cache: dict = field(default_factory=dict, repr=False)
-
-    plain_call = System.plain_call
-    compiled = System.compiled
-
-    def with_data(self, data) -> Map:
-        return Map(self.F, self.n, self.m, self.name, data, self._cache)
 
 
 #: Base members of system families, by a key naming the family (at most FAMILIES kept).
