@@ -97,3 +97,22 @@ def test_boolean_exponent_is_refused_not_a_crash():
     """Found by the property tests: '0^True' (a SymPy boolean as exponent) is a clear error."""
     with pytest.raises(ActivationError, match="cannot read the activation"):
         parse_activation("0^True")
+
+
+def test_polynomial_text_is_sympys_printing():
+    """The canonical text written without SymPy equals SymPy's sstr (with ^) on random rational
+    polynomials: spec strings, and so atlas keys, do not depend on which printer ran."""
+    import random
+
+    import sympy
+
+    from neuromanifold.activations import polynomial_text
+
+    x = sympy.Symbol("x")
+    rng = random.Random(7)
+    for _ in range(2000):
+        coeffs = [Fraction(rng.choice([0, 0, 1, -1, 2, -3, 7, rng.randint(-9, 9)]), rng.randint(1, 6))
+                  for _ in range(rng.randint(1, 6))]
+        expr = sum((sympy.Rational(c.numerator, c.denominator) * x**k for k, c in enumerate(coeffs)),
+                   sympy.Integer(0))
+        assert polynomial_text(coeffs) == sympy.sstr(expr).replace("**", "^"), coeffs

@@ -217,3 +217,26 @@ def test_rows_of_an_older_revision_are_recomputed(tmp_path):
 
     with Atlas(old) as store:
         assert [r.revision for r in store.rows()] == [revision("dimension")]
+
+
+def test_atlas_list_fits_80_columns(tmp_path):
+    """`atlas list` in an 80-column terminal: no line wider, one line per stored row, options shown
+    only where they differ from the invariant's defaults."""
+    import os
+    import subprocess
+    import sys
+
+    path = str(tmp_path / "a.sqlite")
+    sweep("linear(widths=[3,{1,2},3])", "dimension,ed_degree,fiber", atlas=path, workers=1)
+    runner = CliRunner()
+    assert runner.invoke(app, ["edd", "linear(widths=[3,1,3])", "--metric", "generic", "--atlas", path]).exit_code == 0
+    env = dict(os.environ, COLUMNS="80")
+    out = subprocess.run([sys.executable, "-m", "neuromanifold.cli", "atlas", "list", "--atlas", path],
+                         capture_output=True, text=True, env=env, check=True).stdout
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    rows = [line for line in lines if line.lstrip().startswith("linear(")]
+    assert len(rows) == 7                                    # one line each: nothing wrapped
+    generic = [line for line in rows if "metric=generic" in line]
+    assert len(generic) == 1 and "39" in generic[0]          # the 3 x 3 rank-one generic ED degree
+    assert sum("metric=" in line for line in rows) == 1      # the default euclidean is not repeated

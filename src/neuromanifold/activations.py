@@ -121,13 +121,32 @@ class Activation:
 
 
 def polynomial_text(coeffs) -> str:
-    """Canonical text of sum_k c_k x^k (SymPy printing with ``^``)."""
-    import sympy
+    """Canonical text of sum_k c_k x^k (rational c_k): SymPy's printing with ``^``, written out so
+    that reading a spec does not import SymPy.  Highest power first, ``p*x^k/q`` for p/q, except
+    that a negative term followed by a positive constant is printed constant first (``1 - x^2``),
+    as SymPy does; ``tests/test_activations.py`` checks it against SymPy.
 
-    x = sympy.Symbol("x")
-    expr = sum((sympy.Rational(c.numerator, c.denominator) * x**k for k, c in enumerate(coeffs)),
-               sympy.Integer(0))
-    return sympy.sstr(expr).replace("**", "^")
+    >>> polynomial_text([Fraction(1), Fraction(0), Fraction(-3, 2)])
+    '1 - 3*x^2/2'
+    """
+    terms = []
+    for k in reversed(range(len(coeffs))):
+        c = Fraction(coeffs[k])
+        if c == 0:
+            continue
+        a = abs(c)
+        if k == 0:
+            body = str(a)
+        else:
+            power = "x" if k == 1 else f"x^{k}"
+            body = ("" if a.numerator == 1 else f"{a.numerator}*") + power + \
+                ("" if a.denominator == 1 else f"/{a.denominator}")
+        terms.append(("-" if c < 0 else "+", body))
+    if not terms:
+        return "0"
+    if len(terms) == 2 and terms[0][0] == "-" and terms[1][0] == "+" and Fraction(coeffs[0]) != 0:
+        terms.reverse()
+    return ("-" if terms[0][0] == "-" else "") + terms[0][1] + "".join(f" {s} {b}" for s, b in terms[1:])
 
 
 def decimal_text(coeffs) -> str:

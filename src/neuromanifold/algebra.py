@@ -21,11 +21,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import reduce
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 
 from . import monomials
+from .lazy import lazy
+
+jax = lazy("jax")
+jnp = lazy("jax.numpy")
 
 
 class Ops:
@@ -107,7 +109,6 @@ class NumericOps(Ops):
 # polynomials
 
 
-@jax.tree_util.register_pytree_node_class
 @dataclass
 class GradedPoly:
     """An array of polynomials: ``terms[d]`` has shape ``shape + (count(n, d),)``, the
@@ -116,6 +117,9 @@ class GradedPoly:
     n_vars: int
     shape: tuple
     terms: dict
+
+    def __post_init__(self):
+        _register_pytree()
 
     def tree_flatten(self):
         degs = tuple(sorted(self.terms))
@@ -131,7 +135,7 @@ class GradedPoly:
         return tuple(sorted(self.terms))
 
     @classmethod
-    def variables(cls, n: int, dtype=jnp.float64) -> GradedPoly:
+    def variables(cls, n: int, dtype=np.float64) -> GradedPoly:
         """The vector (x_1, ..., x_n) of input variables."""
         return cls(n, (n,), {1: jnp.eye(n, dtype=dtype)})
 
@@ -144,6 +148,17 @@ class GradedPoly:
             else:
                 parts.append(jnp.zeros(tuple(self.shape) + (monomials.count(self.n_vars, d),)))
         return jnp.concatenate(parts, axis=-1)
+
+
+_REGISTERED = []
+
+
+def _register_pytree() -> None:
+    """Make GradedPoly a JAX pytree (its terms are the leaves) the first time one is built: the
+    registration imports JAX, which a command answered from the atlas never needs."""
+    if not _REGISTERED:
+        _REGISTERED.append(True)
+        jax.tree_util.register_pytree_node(GradedPoly, GradedPoly.tree_flatten, GradedPoly.tree_unflatten)
 
 
 def _axis(axis: int, ndim: int) -> int:

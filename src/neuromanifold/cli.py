@@ -16,6 +16,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from . import registry
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -143,19 +145,12 @@ def dim(
 ):
     """Dimension of the neuromanifold: exact lower and upper bounds, certified when they meet."""
     with _errors():
-        from . import dimension
-        from .atlas.compute import through_atlas
-        from .report.tables import dimension_table
-
         results = []
         for spec in specs:
             with _status(not as_json) as progress:
-                results.append(through_atlas(
-                    "dimension", spec, {"prime": prime, "points": points, "numerical": numerical}, seed,
-                    lambda: dimension(spec, seed=seed, prime=prime, points=points,
-                                      numerical="auto" if numerical is None else numerical,
-                                      force=force, progress=progress), atlas=atlas, recompute=recompute))
-        _emit(results, as_json, dimension_table)
+                results.append(_ask("dimension", spec, {"prime": prime, "points": points, "numerical": numerical},
+                                    seed, atlas, recompute, force=force, progress=progress))
+        _emit(results, as_json, _table("dimension"))
 
 
 @app.command()
@@ -170,23 +165,13 @@ def degree(
 ):
     """Degree of the neuromanifold: pseudo-witness set by monodromy, trace test, certified count."""
     with _errors():
-        from .atlas.compute import through_atlas
-        from .invariants.degree import degree as compute
-        from .report.tables import result_table
-
         results = []
         for spec in specs:
             with _status(not as_json) as progress:
                 tick = (lambda loop, n: progress(f"monodromy loop {loop}: {n} points")) if progress else None
-                results.append(through_atlas(
-                    "degree", spec, {"msolve": msolve}, seed,
-                    lambda: compute(spec, seed=seed, force=force, msolve=msolve, progress=tick),
-                    atlas=atlas, recompute=recompute))
-        _emit(results, as_json, lambda r: result_table(r, [
-                ("dimension", "dimension"), ("ambient dim V", "ambient_dimension"),
-                ("certified count", "certified_count"), ("trace test", "trace_test"),
-                ("paths", "paths"), ("failed paths", "failed_paths"), ("loops", "loops"),
-                ("msolve", "msolve")]))
+                results.append(_ask("degree", spec, {"msolve": msolve}, seed, atlas, recompute, force=force,
+                                    progress=tick))
+        _emit(results, as_json, _table("degree"))
 
 
 @app.command()
@@ -204,24 +189,14 @@ def edd(
 ):
     """ED degree: complex critical points of the distance to a generic point, for a metric on V."""
     with _errors():
-        from .atlas.compute import through_atlas
-        from .invariants.ed_degree import ed_degree
-        from .report.tables import result_table
-
         results = []
         for spec in specs:
             with _status(not as_json) as progress:
                 tick = (lambda loop, n: progress(f"monodromy loop {loop}: {n} critical points")) \
                     if progress else None
-                results.append(through_atlas(
-                    "ed_degree", spec, {"metric": metric, "msolve": msolve}, seed,
-                    lambda: ed_degree(spec, metric, seed=seed, force=force, msolve=msolve, progress=tick),
-                    atlas=atlas, recompute=recompute))
-        _emit(results, as_json, lambda r: result_table(r, [
-                ("metric", "metric"), ("dimension", "dimension"), ("ambient dim V", "ambient_dimension"),
-                ("certified count", "certified_count"), ("paths", "paths"),
-                ("failed paths", "failed_paths"), ("loops", "loops"), ("msolve", "msolve"),
-                ("two methods agree", "confirmed")]))
+                results.append(_ask("ed_degree", spec, {"metric": metric, "msolve": msolve}, seed, atlas,
+                                    recompute, force=force, progress=tick))
+        _emit(results, as_json, _table("ed_degree"))
 
 
 @app.command()
@@ -271,30 +246,26 @@ def census(
     with _errors():
         from rich.progress import Progress
 
-        from .landscape import census as run
-        from .report.tables import census_table
-
-        from .atlas.compute import through_atlas
-        from .landscape.census import CensusResult
+        from . import registry
 
         _output(plot, "--plot", figure=True)
         _output(save, "--out")
+        options = registry.question("census", {"samples": samples, "metric": metric, "targets": targets})
+        entry = registry.lookup("census")
 
         def compute():
             if as_json or not err.is_terminal:
-                return run(spec, samples, metric, seed=seed, targets=targets, workers=workers, force=force)
+                return entry.call(spec, seed, options, workers=workers, force=force)
             with Progress(console=err, transient=True) as bar:
                 task = bar.add_task("paths", total=None)
-                return run(spec, samples, metric, seed=seed, targets=targets, workers=workers, force=force,
-                           progress=lambda n: bar.advance(task, n))
-        options = {"samples": samples, "metric": metric, **({"targets": targets} if targets != "gaussian" else {})}
-        result = through_atlas("census", spec, options, seed, compute, atlas=atlas,
-                               recompute=recompute, load=lambda d: CensusResult(**d))
+                return entry.call(spec, seed, options, workers=workers, force=force,
+                                  progress=lambda n: bar.advance(task, n))
+        result = _ask("census", spec, options, seed, atlas, recompute, run=compute)
         if save:
             result.save(save)
         if plot:
             result.plot(plot)
-        _emit([result], as_json, census_table)
+        _emit([result], as_json, _table("census"))
 
 
 @app.command()
@@ -338,23 +309,12 @@ def fiber(
 ):
     """Generic fibre: dimension, known symmetries, number of symmetry orbits, real components."""
     with _errors():
-        from .atlas.compute import through_atlas
-        from .invariants.fiber import fiber as compute
-        from .report.tables import result_table
-
         vector = _parse_point(point) if point is not None else None
         results = []
         for spec in specs:
             with _status(not as_json):
-                results.append(through_atlas(
-                    "fiber", spec, {"point": vector}, seed,
-                    lambda: compute(spec, seed=seed, point=vector, force=force), atlas=atlas, recompute=recompute))
-        _emit(results, as_json, lambda r: result_table(r, [
-                ("fibre dimension", "fiber_dimension"), ("symmetry dimension", "symmetry_dimension"),
-                ("orbit dimension", "orbit_dimension"), ("components", "components"),
-                ("points on slice", "slice_points"), ("real components", "real_components"),
-                ("theorem says", "real_components_expected"), ("paths", "paths"),
-                ("failed paths", "failed_paths")]))
+                results.append(_ask("fiber", spec, {"point": vector}, seed, atlas, recompute, force=force))
+        _emit(results, as_json, _table("fiber"))
 
 
 @app.command()
@@ -371,21 +331,14 @@ def singular(
     """Singular points of M: the subnetwork strata of a dense network, or one point by the
     Jacobian criterion on the implicit equations."""
     with _errors():
-        from .invariants.singular import is_singular, singular_strata
-        from .report.tables import result_table, strata_table
-
         if point is not None:
-            vector = _parse_point(point)
-            result = _stored("is_singular", spec, {"point": vector}, seed,
-                             lambda: is_singular(spec, vector, seed=seed), atlas, recompute, spinner=not as_json)
-            _emit([result], as_json, lambda r: result_table(r, [
-                ("reason", "reason"), ("on the closure of M", "on_variety"),
-                ("tangent rank", "tangent_rank"), ("codim M", "codimension"),
-                ("equations", "equations"), ("degree bound", "degree_bound")]))
+            with _status(not as_json):
+                result = _ask("is_singular", spec, {"f": _parse_point(point)}, seed, atlas, recompute)
+            _emit([result], as_json, _table("is_singular"))
             return
-        result = _stored("singular_strata", spec, None, seed, lambda: singular_strata(spec, seed=seed, force=force), atlas,
-                         recompute, spinner=not as_json, load=_strata_from_dict)
-        _emit([result], as_json, strata_table)
+        with _status(not as_json):
+            result = _ask("singular_strata", spec, None, seed, atlas, recompute, force=force)
+        _emit([result], as_json, _table("singular_strata"))
 
 
 @app.command()
@@ -401,15 +354,10 @@ def contains(
 ):
     """Is f in the neuromanifold, over C or over R (value true/false, witness parameters when true)?"""
     with _errors():
-        from .invariants.membership import contains as run
-        from .report.tables import result_table
-
         vector = _parse_point(point)
-        result = _stored("contains", spec, {"point": vector, "field": field}, seed,
-                         lambda: run(spec, vector, field, seed=seed, force=force), atlas, recompute, spinner=not as_json)
-        _emit([result], as_json, lambda r: result_table(r, [
-            ("field", "field"), ("fibre points over C", "solutions"), ("real ones", "real_solutions"),
-            ("witness", "witness"), ("residual", "residual")]))
+        with _status(not as_json):
+            result = _ask("contains", spec, {"f": vector, "field": field}, seed, atlas, recompute, force=force)
+        _emit([result], as_json, _table("contains"))
 
 
 @app.command()
@@ -426,16 +374,10 @@ def filling(
 ):
     """Does the network fill its ambient space over C or over R, and how much of V(R) does it hold?"""
     with _errors():
-        from .invariants.filling import filling as run
-        from .report.tables import result_table
-
-        result = _stored("filling", spec, {"field": field, "samples": samples, "targets": targets}, seed,
-                         lambda: run(spec, field, samples, targets, seed=seed), atlas, recompute,
-                         spinner=not as_json)
-        _emit([result], as_json, lambda r: result_table(r, [
-            ("field", "field"), ("dimension", "dimension"), ("ambient dim V", "ambient_dimension"),
-            ("proof", "proof"), ("witness outside M(R)", "witness"), ("fraction in M(R)", "fraction"),
-            ("95% interval", "fraction_interval"), ("decided samples", "decided")]))
+        with _status(not as_json):
+            result = _ask("filling", spec, {"field": field, "samples": samples, "targets": targets}, seed, atlas,
+                          recompute)
+        _emit([result], as_json, _table("filling"))
 
 
 @app.command("implicit-bias")
@@ -453,16 +395,10 @@ def implicit_bias_command(
 ):
     """How often the global minimiser, or the end of gradient descent, is a subnetwork point."""
     with _errors():
-        from .landscape.implicit_bias import implicit_bias
-        from .report.tables import result_table
-
-        result = _stored("implicit_bias", spec, {"samples": samples, "metric": metric, "steps": steps, "lr": lr},
-                         seed, lambda: implicit_bias(spec, samples, metric, seed=seed, steps=steps, lr=lr, force=force), atlas,
-                         recompute, spinner=not as_json)
-        _emit([result], as_json, lambda r: result_table(r, [
-            ("minimiser fraction", "minimiser_fraction"), ("95% interval", "minimiser_interval"),
-            ("training fraction", "training_fraction"), ("95% interval ", "training_interval"),
-            ("diverged runs", "diverged_runs"), ("strata", "strata")]))
+        with _status(not as_json):
+            result = _ask("implicit_bias", spec, {"samples": samples, "metric": metric, "steps": steps, "lr": lr},
+                          seed, atlas, recompute, force=force)
+        _emit([result], as_json, _table("implicit_bias"))
 
 
 @app.command()
@@ -498,15 +434,8 @@ def boundary(
 ):
     """Is f on the relative boundary of the real neuromanifold (stride-one lcn, one-layer attention)?"""
     with _errors():
-        from .invariants.boundary import on_boundary
-        from .report.tables import result_table
-
-        vector = _parse_point(point)
-        result = _stored("on_boundary", spec, {"point": vector}, seed, lambda: on_boundary(spec, vector, seed=seed),
-                         atlas, recompute, spinner=False)
-        _emit([result], as_json, lambda r: result_table(r, [
-            ("reason", "reason"), ("in M(R)", "in_real_neuromanifold"), ("real roots", "real_roots"),
-            ("multiplicities", "multiplicities"), ("needed", "odd_factors")]))
+        result = _ask("on_boundary", spec, {"f": _parse_point(point)}, seed, atlas, recompute)
+        _emit([result], as_json, _table("on_boundary"))
 
 
 @app.command()
@@ -521,14 +450,9 @@ def implicit(
 ):
     """Polynomials of degree <= the bound vanishing on M (exact linear algebra over F_p)."""
     with _errors():
-        from .invariants.implicit import implicit_equations
-        from .report.tables import result_table
-
-        result = _stored("implicit_equations", spec, {"degree": degree}, seed,
-                         lambda: implicit_equations(spec, degree, seed=seed, force=force), atlas, recompute,
-                         spinner=not as_json)
-        _emit([result], as_json, lambda r: result_table(r, [
-            ("by degree", "by_degree"), ("equations", "equations"), ("verified on real points", "verified_real")]))
+        with _status(not as_json):
+            result = _ask("implicit_equations", spec, {"degree_bound": degree}, seed, atlas, recompute, force=force)
+        _emit([result], as_json, _table("implicit_equations"))
 
 
 @app.command()
@@ -570,8 +494,8 @@ app.add_typer(atlas_app, name="atlas")
 def sweep(
     pattern: Annotated[str, typer.Argument(metavar="PATTERN", help="a spec with {a..b} ranges and {x,y} lists, e.g. "
                                            "\"mlp(widths=[2,{2..6},1], activation='x^{2..4}')\"")],
-    invariants: str = typer.Option("dimension", "--invariants", help="comma-separated: dimension, degree, edd, "
-                                   "fiber"),
+    invariants: str = typer.Option("dimension", "--invariants", help="comma-separated, any of: " + ", ".join(
+                                   registry.names(sweepable=True)) + " (aliases: dim, edd, fibre, ...)"),
     metric: str | None = typer.Option(None, "--metric", help="metric of edd (euclidean, bombieri-weyl, generic)"),
     workers: int | None = typer.Option(None, "--workers", min=1, help="local worker processes (default: cores)"),
     task_timeout: float | None = typer.Option(None, "--task-timeout", help="seconds before a task is stopped "
@@ -744,19 +668,23 @@ def _output(path: str | None, option: str, *, figure: bool = False, folder: bool
                                      f"{', '.join('.' + k for k in sorted(kinds))}, e.g. {example}")
 
 
-def _stored(name: str, spec: str, options: dict | None, seed: int, run, atlas, recompute: bool, *,
-            spinner: bool = True, load=None):
-    """run() through the atlas (stored, or answered from it), under the status spinner."""
+def _ask(name: str, spec: str, options: dict | None, seed: int, atlas, recompute: bool, *, run=None, **extra):
+    """The registry's invariant through the atlas: stored, or answered from it (without importing the
+    engine when it is).  ``extra`` (force, progress) is not part of the question."""
     from .atlas.compute import through_atlas
 
-    with _status(spinner):
-        return through_atlas(name, spec, options, seed, run, atlas=atlas, recompute=recompute, load=load)
+    return through_atlas(name, spec, options, seed, run, atlas=atlas, recompute=recompute, **extra)
 
 
-def _strata_from_dict(d: dict):
-    from .invariants.singular import StrataResult, Stratum
+def _table(name: str):
+    """The registry's table of an invariant: a function of the result."""
+    from . import registry
+    from .report.tables import result_table
 
-    return StrataResult(**dict(d, strata=[Stratum(**x) for x in d["strata"]]))
+    table = registry.lookup(name).table
+    if isinstance(table, str):
+        return registry.attribute(table)
+    return lambda r: result_table(r, list(table))
 
 
 def _parse_point(text: str, option: str = "--point"):

@@ -57,6 +57,12 @@ class Result:
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent)
 
+    @classmethod
+    def from_dict(cls, d: dict):
+        """The result back from :meth:`to_dict` (as stored in the atlas); unknown keys are dropped."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
     @property
     def status(self) -> str:
         return "certified" if self.certified else "not certified"

@@ -23,14 +23,16 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from math import prod
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 
 from .. import monomials
 from ..algebra import DegreeOps, Degrees, GradedPoly, NumericOps, PolyOps
 from ..errors import NeuromanifoldError, TooLargeError
+from ..lazy import lazy
 from .spec import format_spec
+
+jax = lazy("jax")
+jnp = lazy("jax.numpy")
 
 #: Largest ambient dimension for which the coefficient form is built.
 MAX_COEFFICIENT_DIMENSION = 50_000
@@ -234,7 +236,7 @@ class Parametrization:
     def homogeneous(self) -> bool:
         return self.basis.homogeneous
 
-    def constants_array(self, dtype=jnp.float64):
+    def constants_array(self, dtype=np.float64):
         return np.asarray([float(c) for c in self.constants], dtype=dtype)
 
     def unflatten(self, theta) -> dict:

@@ -24,12 +24,14 @@ from __future__ import annotations
 
 from math import comb
 
-import jax.numpy as jnp
 import numpy as np
 
+from ..lazy import lazy
 from .base import Architecture, LastLayers, SymmetryGroup, zeros_like_params
 from .spec import activation as read_activation
 from .spec import boolean, positive_ints
+
+jnp = lazy("jax.numpy")
 
 
 def _adjugate_and_det(M):

@@ -28,6 +28,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from .. import registry
 from ..architectures import parse
 from ..errors import NeuromanifoldError, TooLargeError
 from .compute import compute, current, invariant_name, question
@@ -96,7 +97,7 @@ def run_task(task: dict) -> dict:
     atlas = Atlas(task["atlas"])
     try:
         result, cached = compute(task["spec"], task["invariant"], task.get("options"), task.get("seed", 0),
-                                 atlas, task.get("recompute", False))
+                                 atlas, task.get("recompute", False), force=task.get("force", False))
         return {"id": task["id"], "status": "ok", "value": result.get("value"),
                 "certified": result.get("certified"), "seconds": result.get("seconds"), "cached": cached}
     except Exception as exc:  # noqa: BLE001 - every failure is recorded with its reason
@@ -229,6 +230,10 @@ def sweep(pattern: str, invariants, options: dict | None = None, seed: int = 0, 
     """Expand ``pattern``, skip what the atlas has, compute the rest in parallel (module docstring)."""
     t0 = time.perf_counter()
     names = [invariant_name(n) for n in (invariants.split(",") if isinstance(invariants, str) else invariants)]
+    for name in names:
+        if not registry.lookup(name).sweepable:
+            raise NeuromanifoldError(f"{name} cannot be swept (it needs a point or data, or is not stored): "
+                                     f"sweep one of {', '.join(registry.names(sweepable=True))}")
     if task_timeout is not None and not task_timeout > 0:
         raise NeuromanifoldError(f"task timeout {task_timeout}: give a positive number of seconds, e.g. "
                                  f"--task-timeout 60")
@@ -265,7 +270,7 @@ def sweep(pattern: str, invariants, options: dict | None = None, seed: int = 0, 
                              "certified": row.certified, "seconds": row.seconds, "cached": True})
             else:
                 tasks.append({"id": len(tasks), "spec": canonical, "invariant": name, "options": asked,
-                              "seed": seed, "atlas": path, "recompute": recompute})
+                              "seed": seed, "atlas": path, "recompute": recompute, "force": force})
     store.close()
     done = {}
 

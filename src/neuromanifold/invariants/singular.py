@@ -74,6 +74,12 @@ class StrataResult(Result):
         d["strata"] = [s.to_dict() for s in self.strata]
         return d
 
+    @classmethod
+    def from_dict(cls, d: dict) -> StrataResult:
+        result = super().from_dict(d)
+        result.strata = [x if isinstance(x, Stratum) else Stratum(**x) for x in result.strata]
+        return result
+
 
 @dataclass
 class _Equations:

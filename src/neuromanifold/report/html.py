@@ -31,23 +31,12 @@ import time
 
 import numpy as np
 
+from .. import registry
 from ..architectures import parse
 from ..errors import NeuromanifoldError
 
-INVARIANTS = ("dimension", "fiber", "degree", "ed_degree")
-READING = {
-    "dimension": "Expressivity: the functions the network can express form a {value}-dimensional family inside "
-                 "the {ambient}-dimensional space V{filling}. A generic data set with more than {value} "
-                 "independent constraints cannot be fitted exactly.",
-    "fiber": "Identifiability: a generic function is expressed by a {fdim}-dimensional family of parameters "
-             "(the generic fibre), made of {value} orbit(s) of the known symmetry group (of dimension "
-             "{symmetry}); one orbit means the network is identifiable up to its symmetries.",
-    "degree": "Complexity: a generic affine subspace of complementary dimension meets the closure of M in {value} "
-              "points; this bounds, e.g., the number of networks interpolating generic data at dim M points.",
-    "ed_degree": "Optimisation: for generic data the squared-error loss has {value} complex critical points on the "
-                 "smooth part of M (Euclidean metric on coefficients); the real ones are the candidate local "
-                 "minima and saddles of training in function space.",
-}
+#: The invariants of the one-architecture report: those of the registry with a plain-language reading.
+INVARIANTS = tuple(inv.name for inv in registry.REGISTRY if inv.reading)
 
 
 def _esc(v) -> str:
@@ -331,7 +320,7 @@ def report(spec: str, out_dir: str, seed: int = 0, *, timeout: float = 60.0, cen
         if name == "dimension":
             fill = " (it fills V)" if r.get("filling") else (f" (defect {r.get('defect')} below the expected "
                                                              f"{r.get('expected_dimension')})" if r.get("defect") else "")
-        reading.append(f"<li><b>{name}</b>: " + _esc(READING[name].format(
+        reading.append(f"<li><b>{name}</b>: " + _esc(registry.reading(name).format(
             value=r.get("value"), ambient=param.ambient_dimension, filling=fill,
             symmetry=r.get("symmetry_dimension", "?"), fdim=r.get("fiber_dimension", "?"))) + "</li>")
     figures = []

@@ -196,14 +196,51 @@ def sweep_table(r) -> Table:
     return table
 
 
+def changed_options(invariant: str, options: dict | None) -> str:
+    """The options of a stored question that differ from the registry's defaults, as ``k=v``
+    (what the row asked beyond the default question; empty when nothing)."""
+    from .. import registry
+
+    options = dict(options or {})
+    defaults = registry.question(invariant, {}) if registry.known(invariant) else {}
+    parts = []
+    for key, value in options.items():
+        if key in defaults and defaults[key] == value:
+            continue
+        text = json_short(value)
+        parts.append(f"{key}={text}")
+    return ", ".join(parts)
+
+
+def json_short(value, limit: int = 24) -> str:
+    import json
+
+    text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def atlas_table(rows, path: str) -> Table:
-    table = Table(title=Text(f"atlas {path}: {len(rows)} results", style="bold"), box=box.ROUNDED,
-                  title_justify="left")
-    for col in ("architecture", "invariant", "options", "seed", "value", "certified", "status", "date"):
-        table.add_column(col)
+    """One line per stored result, narrow enough for an 80-column terminal: only the options that
+    differ from the invariant's defaults, a mark for certified values, the date without its time,
+    the seed column only when the seeds differ."""
+    seeds = {r.seed for r in rows}
+    title = f"atlas {path}: {len(rows)} results" + (f", seed {next(iter(seeds))}" if len(seeds) == 1 else "")
+    table = Table(title=Text(title, style="bold"), box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False,
+                  caption="✓ certified" if any(r.certified for r in rows) else None, caption_justify="left")
+    table.add_column("architecture", overflow="fold", min_width=16)
+    table.add_column("invariant", overflow="fold")
+    table.add_column("options", overflow="fold")
+    if len(seeds) > 1:
+        table.add_column("seed", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    table.add_column("date", no_wrap=True)
     for r in rows:
-        table.add_row(r.spec, r.invariant, str(r.options or ""), str(r.seed),
-                      "-" if r.status != "ok" else str(r.value), "-" if r.certified is None else
-                      ("yes" if r.certified else "no"), r.status if r.status == "ok" else
-                      Text(f"failed: {(r.reason or '')[:40]}", style="red"), r.date)
+        if r.status == "ok":
+            value = Text(str(r.value) + (" ✓" if r.certified else ""))
+        else:
+            value = Text(f"failed: {(r.reason or '')[:30]}", style="red")
+        cells = [r.spec, r.invariant, changed_options(r.invariant, r.options)]
+        if len(seeds) > 1:
+            cells.append(str(r.seed))
+        table.add_row(*cells, value, (r.date or "")[:10])
     return table
