@@ -276,7 +276,7 @@ def test_reality_by_conjugate_pairing_near_the_discriminant():
     fixed tolerance misjudges them; pairing does not: two real points 1e-4 apart with noise 1e-7 in
     their imaginary parts are real, a conjugate pair with imaginary parts 5e-9 is not, a far real
     point is real; an unpaired non-real point makes the instance inconsistent."""
-    from neuromanifold.landscape.critical import real_points
+    from neuromanifold.homotopy.solutions import real_points
 
     Z = np.array([[[1 + 1e-7j, 0.5], [1 + 1e-4 - 1e-7j, 0.5], [3 + 5e-9j, 1], [3 - 5e-9j, 1], [-2, 0]]])
     ok = np.ones((1, 5), bool)

@@ -304,3 +304,66 @@ def test_slices_of_one_architecture_share_kernels():
     assert a.system._cache is b.system._cache
     lam = np.array([[0.3, -0.2j, 1.0]])
     assert not np.allclose(a.system.evaluate(lam, np.zeros(3)), b.system.evaluate(lam, np.zeros(3)))
+
+
+# -- the public vocabulary of the homotopy layer ------------------------------------------------
+
+
+def test_status_enum_and_solution_filters():
+    """z^2 = p has two regular solutions; at p = 4 both are real, at p = -4 neither; a path of
+    F = (p - 1) z - 1 from p = 0 to 1 goes to infinity.  The filters and predicates say so."""
+    from neuromanifold.homotopy import Status
+
+    square = System(lambda z, p: jnp.array([z[0] ** 2 - p[0]]), 1, 1)
+    r = track(square, np.array([[1.0], [-1.0]]), [1.0], [4.0])
+    assert [Status(s).is_success for s in r.status] == [True, True]
+    assert sorted(np.round(r.only_real().real.ravel(), 8).tolist()) == [-2.0, 2.0]
+    r = track(square, np.array([[1.0], [-1.0]]), [1.0], [-4.0], path="gamma", seed=3)
+    assert len(r.only_nonsingular()) == 2 and len(r.only_real()) == 0
+    assert sorted(np.round(np.abs(r.only_nonsingular().imag).ravel(), 8).tolist()) == [2.0, 2.0]
+    pole = System(lambda z, p: jnp.array([(p[0] - 1.0) * z[0] - 1.0]), 1, 1)
+    r = track(pole, np.array([[-1.0]]), [0.0], [1.0], path="linear")
+    assert Status(int(r.status[0])).is_at_infinity and len(r.only_finite()) == 0
+    assert Status.DIVERGED.label == "diverged" and not Status.DIVERGED.is_failure
+    assert Status.MAX_STEPS.is_failure and not Status.SUCCESS.is_failure
+
+
+def test_total_degree_result_filters():
+    """x^2 - 1 = 0, y^2 + 1 = 0: four regular solutions, none real; x^2 - 1, y^2 - 4: four real."""
+    S = System(lambda z, p: jnp.array([z[0] ** 2 - 1, z[1] ** 2 + 1]), 2, 0)
+    res = solve(S, seed=1)
+    assert len(res.only_nonsingular()) == 4 and len(res.only_real()) == 0 and len(res.only_finite()) == 4
+    T = System(lambda z, p: jnp.array([z[0] ** 2 - 1, z[1] ** 2 - 4]), 2, 0)
+    assert len(solve(T, seed=1).only_real()) == 4
+
+
+def test_monodromy_options_by_name_and_preset():
+    from neuromanifold.errors import NeuromanifoldError
+    from neuromanifold.homotopy import MonodromyOptions, TrackOptions
+
+    G = lambda z: jnp.array([z[0] ** 3 - 2 * z[0] * z[1], z[1] ** 2 - z[0] + 3])
+    S = System(lambda z, p: G(z) - p, 2, 2)
+    z0 = np.array([0.7 + 0.2j, -0.3 + 0.5j])
+    p0 = np.asarray(G(jnp.asarray(z0)))
+    by_name = monodromy_solve(S, z0, p0, stall_loops=30, seed=1)
+    given = monodromy_solve(S, z0, p0, MonodromyOptions(stall_loops=30), seed=1)
+    # the fibre of (x^3 - 2xy, y^2 - x + 3): x = y^2 + 3 - b, and a sextic in y that is linear in a,
+    # so irreducible: 6 points, all reached by monodromy
+    assert by_name.count == given.count == 6 and by_name.loops == given.loops
+    assert MonodromyOptions.patient().stall_loops == 16 and MonodromyOptions.patient(rtol=1e-6).rtol == 1e-6
+    assert monodromy_solve(S, z0, p0, TrackOptions.loop(), target=3, seed=1).stopped == "target"
+    with pytest.raises(NeuromanifoldError, match="fields of MonodromyOptions"):
+        monodromy_solve(S, z0, p0, stall_loop=8)
+
+
+def test_trace_test_tells_complete_from_partial_witness_sets():
+    """A circle cut by the lines x = b: two points; with one missing the trace is not linear."""
+    from neuromanifold.homotopy import trace_test
+
+    circle = System(lambda z, p: jnp.array([z[0] ** 2 + z[1] ** 2 - 1, z[0] - p[0]]), 2, 1)
+    b = np.array([0.3 + 0.1j])
+    y = np.sqrt(1 - b[0] ** 2)
+    full = np.array([[b[0], y], [b[0], -y]])
+    assert trace_test(circle, full, b).passed
+    partial = trace_test(circle, full[:1], b)
+    assert not partial.passed and partial.residual > 1e-3

@@ -14,9 +14,12 @@ V_i -> g V_i and (V, K, Q)_{i+1} -> (V g^-1, K g^-1, Q g^-1).
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..errors import SpecError
-from .base import Architecture, SymmetryGroup, zeros_like_params
+from .base import Architecture, SymmetryGroup, TensorForm, zeros_like_params
 from .spec import positive_int, positive_ints
+from .subnetworks import low_rank_blocks
 
 
 class Attention(Architecture):
@@ -115,6 +118,26 @@ class Attention(Architecture):
             for name in ("V", "K", "Q"):
                 T[f"{name}{i + 1}"] = T[f"{name}{i + 1}"] - P[f"{name}{i + 1}"] @ H
         return T
+
+    # -- capabilities --------------------------------------------------------------------
+    def subnetworks(self) -> list:
+        """Every weight block of lower rank (a rank-deficient Q or K: a collapsed head)."""
+        return low_rank_blocks(self, self.parametrization(), list(self.param_shapes),
+                               lambda name: " (a collapsed head)" if name[0] in "QK" else "")
+
+    def tensor_form(self) -> TensorForm | None:
+        """One layer: f(X) = V X X^T K^T Q X is linear in V (x) A with A = K^T Q."""
+        if self.depth != 1:
+            return None
+        param = self.parametrization()
+
+        def factors(P):
+            return P["V1"], P["K1"].T @ P["Q1"]
+
+        def parameters(V, K, Q):
+            blocks = {"Q1": Q, "K1": K, "V1": V}
+            return np.concatenate([np.asarray(blocks[name]).reshape(-1) for name, _, _, _ in param.blocks])
+        return TensorForm(self.widths[0], self.a[0], self.widths[1], factors, parameters)
 
     def notes(self):
         return [f"inputs are the {self.widths[0]} x {self.t} entries of X, column-major (token by token); "

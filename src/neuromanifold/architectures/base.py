@@ -97,6 +97,64 @@ class LastLayers:
     affine: bool = False
 
 
+@dataclass(frozen=True)
+class MatrixForm:
+    """M = the ``rows`` x ``columns`` matrices of rank <= ``rank`` (coefficients row-major);
+    ``parameters(A, B)`` gives weights theta with mu(theta) = A B (A rows x rank, B rank x columns);
+    ``real_components(rank of f)``, where a theorem gives it, the number of connected components of
+    the real fibre over a real f of that rank (None: unknown)."""
+
+    rows: int
+    columns: int
+    rank: int
+    parameters: object
+    real_components: object = None
+
+
+@dataclass(frozen=True)
+class FactorForm:
+    """M = the univariate polynomials (coefficient vectors w_0 .. w_{n-1} of the binary form
+    sum w_i x^i y^(n-1-i)) that are products of factors of the ``degrees`` d_1 .. d_L;
+    ``parameters(factors)`` gives theta from the factors' coefficient vectors (lowest first)."""
+
+    degrees: tuple
+    parameters: object
+
+
+@dataclass(frozen=True)
+class TensorForm:
+    """One-layer attention: f = L(V (x) A), A = K^T Q (a x d keys and queries, dout x d values);
+    ``factors(P) -> (V, A)`` reads them from the weight blocks, ``parameters(V, K, Q)`` writes theta."""
+
+    d: int
+    a: int
+    dout: int
+    factors: object
+    parameters: object
+
+
+@dataclass(frozen=True)
+class WaringForm:
+    """M = the tuples of ``outputs`` forms of ``degree`` in ``variables`` variables sharing a Waring
+    decomposition of length ``width``: f = sum_j a_j (w_j . x)^degree (a shallow monomial network);
+    ``parameters(W, A)`` gives theta from the inner weights W (width x variables) and the outer
+    weights A (outputs x width)."""
+
+    variables: int
+    degree: int
+    width: int
+    outputs: int
+    parameters: object
+
+
+@dataclass(frozen=True)
+class Conserved:
+    """theta -> a vector of quantities that gradient flow of any loss of mu(theta) conserves."""
+
+    function: object
+    description: str
+
+
 class Architecture(ABC):
     """Base class of the families; instances are immutable and compare by canonical spec."""
 
@@ -168,6 +226,35 @@ class Architecture(ABC):
     def last_layers(self) -> LastLayers | None:
         """The output as F o g (:class:`LastLayers`), where the family has that form; default:
         none (``dimension`` then uses the symmetry bound alone)."""
+        return None
+
+    # -- capabilities: what layers 4-5 ask of a family; the defaults say it has none ----------
+    def subnetworks(self) -> list:
+        """The subnetwork strata of parameter space (:class:`~.subnetworks.Subnetwork`), for
+        ``singular_strata`` and ``implicit_bias``; default: none declared."""
+        return []
+
+    def conserved_quantities(self) -> Conserved | None:
+        """Quantities of the weight blocks that gradient flow conserves for every loss (:class:`Conserved`,
+        for ``train``); default None (none declared)."""
+        return None
+
+    def matrix_form(self) -> MatrixForm | None:
+        """:class:`MatrixForm` where M is a determinantal variety (linear networks); default None."""
+        return None
+
+    def factor_form(self) -> FactorForm | None:
+        """:class:`FactorForm` where M is a set of products of polynomials (stride-one LCNs);
+        default None."""
+        return None
+
+    def tensor_form(self) -> TensorForm | None:
+        """:class:`TensorForm` where f is linear in V (x) K^T Q (one-layer attention); default None."""
+        return None
+
+    def waring_form(self) -> WaringForm | None:
+        """:class:`WaringForm` where M is a set of Waring decompositions (shallow monomial networks);
+        default None."""
         return None
 
     def parametrization(self) -> Parametrization:

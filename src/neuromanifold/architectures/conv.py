@@ -22,10 +22,13 @@ from __future__ import annotations
 
 from math import prod
 
+import numpy as np
+
 from ..errors import SpecError
-from .base import Architecture, SymmetryGroup, zeros_like_params
+from .base import Architecture, FactorForm, SymmetryGroup, zeros_like_params
 from .spec import activation as read_activation
-from .spec import positive_ints
+from .spec import format_spec, positive_ints
+from .subnetworks import Subnetwork, zero_tap
 
 
 class _Conv(Architecture):
@@ -110,6 +113,26 @@ class _Conv(Architecture):
             T[f"u{l + 1}"] = T[f"u{l + 1}"] - k * xi[l - 1] * P[f"u{l + 1}"]
         return T
 
+    def subnetworks(self) -> list:
+        """A zero last tap and a zero first tap of each filter of size >= 2: the network with that
+        filter one shorter (shifted, for the first tap)."""
+        param = self.parametrization()
+        out = []
+        for name, shape, _, _ in param.blocks:
+            k = shape[0]
+            if k < 2:
+                continue
+            idx = int(name[1:]) - 1
+            smaller = list(self.filters[:idx]) + [k - 1] + list(self.filters[idx + 1:])
+            label = format_spec(self.family, [(key, smaller if key == "filters" else v)
+                                              for key, v in self.spec_items()])
+            emb, m = zero_tap(param, name, k - 1)
+            out.append(Subnetwork(f"{label} inside {self} (last tap of {name} zero)", "zero tap", m, emb))
+            emb, m = zero_tap(param, name, 0)
+            out.append(Subnetwork(f"{label}, shifted, inside {self} (first tap of {name} zero)", "zero tap", m,
+                                  emb))
+        return out
+
     def notes(self):
         out = [f"receptive field {self.receptive_field} (layer sizes {list(self.layer_sizes)}); "
                f"the output is one scalar"]
@@ -130,6 +153,15 @@ class LCN(_Conv):
 
     def spec_items(self):
         return [("filters", list(self.filters)), ("strides", list(self.strides))]
+
+    def factor_form(self) -> FactorForm | None:
+        """Every stride 1: the end-to-end filter is the product u_1 u_2 ... u_L of the filters as
+        polynomials (Kohn--Merkh--Montúfar--Trager, arXiv 2108.01538), of degrees k_l - 1; theta is
+        the factors' coefficients in order."""
+        if any(s != 1 for s in self.strides):
+            return None
+        return FactorForm(tuple(k - 1 for k in self.filters),
+                          lambda factors: np.concatenate([np.asarray(u, float) for u in factors]))
 
     @property
     def end_to_end_size(self) -> int:

@@ -27,7 +27,9 @@ from math import comb
 import numpy as np
 
 from ..lazy import lazy
-from .base import Architecture, LastLayers, SymmetryGroup, zeros_like_params
+from .base import (Architecture, Conserved, LastLayers, MatrixForm, SymmetryGroup, WaringForm,
+                   zeros_like_params)
+from .subnetworks import Subnetwork, low_rank_blocks, zero_padding
 from .spec import activation as read_activation
 from .spec import boolean, positive_ints
 
@@ -101,6 +103,40 @@ class _Dense(Architecture):
     @property
     def input_shape(self) -> tuple:
         return (self.widths[0],)
+
+    # -- capabilities --------------------------------------------------------------------
+    def narrower(self, layer: int, width: int) -> Architecture:
+        """The same network with ``width`` neurons at hidden layer ``layer``."""
+        from . import parse
+        from .spec import format_spec
+
+        items = [(k, [width if i == layer else w for i, w in enumerate(v)] if k == "widths" else v)
+                 for k, v in self.spec_items()]
+        return parse(format_spec(self.family, items))
+
+    def subnetworks(self) -> list[Subnetwork]:
+        """Every hidden layer with fewer live neurons (the narrower network's weights in the
+        top-left corners, the rest zero)."""
+        param = self.parametrization()
+        out = []
+        for layer in range(1, len(self.widths) - 1):
+            for width in range(self.widths[layer] - 1, 0, -1):
+                sub = self.narrower(layer, width)
+                sp = sub.parametrization()
+                out.append(Subnetwork(f"{sub} inside {self}", "narrower layer", sp.n_params,
+                                      zero_padding(param, sp), sub, layer))
+        return out
+
+    def _rescaling_laws(self, k: int) -> Conserved:
+        """||W_i[j,:]||^2 - k ||W_(i+1)[:,j]||^2 per hidden neuron j: conserved by gradient flow when
+        each neuron may be rescaled (in-weights x t, out-weights x t^-k) without changing f."""
+        param, L = self.parametrization(), self.depth
+
+        def q(theta):
+            P = param.unflatten(theta)
+            return jnp.concatenate([jnp.sum(P[f"W{i}"] ** 2, axis=1) - k * jnp.sum(P[f"W{i + 1}"] ** 2, axis=0)
+                                     for i in range(1, L)] or [jnp.zeros(0)])
+        return Conserved(q, f"||W_i[j,:]||^2 - {k} ||W_(i+1)[:,j]||^2 for each hidden neuron j")
 
     def _sigma(self, h, c, ops):
         act = self.activation
@@ -240,6 +276,48 @@ class Linear(_Dense):
     def symmetry_action(self, P, xi, c):
         return self._linear_action(P, xi, c)
 
+    def matrix_form(self) -> MatrixForm | None:
+        """The end-to-end matrix W_L ... W_1 (d_L x d_0, row-major) of rank <= min(widths); a rank
+        factorisation A B is realised by W_1 = [B; 0], identity blocks in between, W_L = [A, 0]."""
+        if self.bias:
+            return None
+        w = self.widths
+        r = min(w)
+
+        def parameters(A, B):
+            A, B = np.asarray(A), np.asarray(B)
+            dtype = np.result_type(A, B, float)
+            mats = [np.zeros((w[i], w[i - 1]), dtype) for i in range(1, len(w))]
+            if len(mats) == 1:
+                mats[0][:] = A @ B
+            else:
+                mats[0][:B.shape[0], :] = B
+                for M in mats[1:-1]:
+                    M[:r, :r] = np.eye(r)
+                mats[-1][:, :A.shape[1]] = A
+            return np.concatenate([M.ravel() for M in mats])
+
+        def real_components(rank: int) -> int:
+            """Real fibre over a matrix of rank ``rank``: connected when rank < r, else 2^b components for
+            the b hidden layers of the least width r (the sign of det of each such square block)."""
+            if rank < r:
+                return 1
+            return 2 ** sum(1 for d in w[1:-1] if d == r)
+        return MatrixForm(w[-1], w[0], r, parameters, real_components)
+
+    def conserved_quantities(self) -> Conserved | None:
+        """Balancedness W_(i+1)^T W_(i+1) - W_i W_i^T at each hidden layer (Arora--Cohen--Hazan,
+        arXiv 1802.06509): conserved by gradient flow of any loss of the end-to-end matrix."""
+        if self.bias:
+            return None
+        param, L = self.parametrization(), self.depth
+
+        def q(theta):
+            P = param.unflatten(theta)
+            return jnp.concatenate([(P[f"W{i + 1}"].T @ P[f"W{i + 1}"] - P[f"W{i}"] @ P[f"W{i}"].T).ravel()
+                                     for i in range(1, L)] or [jnp.zeros(0)])
+        return Conserved(q, "W_{i+1}^T W_{i+1} - W_i W_i^T at each hidden layer")
+
 
 class MLP(_Dense):
     """Polynomial MLP alpha_L o s o ... o s o alpha_1 with activation s applied entrywise."""
@@ -285,6 +363,29 @@ class MLP(_Dense):
         return LastLayers(inner_parameters=inner, inner_rescalings=sum(w[1:self.depth - 1]),
                           forms=w[self.depth - 2], degree=act.powers[0], terms=w[self.depth - 1],
                           outputs=w[self.depth], affine=self.bias)
+
+    def subnetworks(self) -> list[Subnetwork]:
+        """Narrower hidden layers, and every weight matrix of lower rank."""
+        names = [n for n in self.param_shapes if n.startswith("W")]
+        return super().subnetworks() + low_rank_blocks(self, self.parametrization(), names)
+
+    def conserved_quantities(self) -> Conserved | None:
+        """The rescaling laws of a monomial activation c x^k without biases."""
+        act = self._activation
+        if self.bias or len(act.powers) != 1:
+            return None
+        return self._rescaling_laws(int(act.powers[0]))
+
+    def waring_form(self) -> WaringForm | None:
+        """One hidden layer, activation c x^k (k >= 2), no bias: f = sum_j W2[:, j] c (W1[j] . x)^k."""
+        act = self._activation
+        if self.bias or self.depth != 2 or not act.is_monomial or act.powers[0] < 2:
+            return None
+        d0, h, dL = self.widths
+
+        def parameters(W, A):
+            return jnp.concatenate([jnp.ravel(W), jnp.ravel(A)])
+        return WaringForm(d0, int(act.powers[0]), h, dL, parameters)
 
     def _quadratic_form_layer(self) -> bool:
         act = self._activation

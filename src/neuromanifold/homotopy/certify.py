@@ -268,3 +268,27 @@ def _groups(enclosure: np.ndarray, certified: np.ndarray) -> np.ndarray:
                 sets.union(int(a), int(b))
     group[idx] = sets.labels()
     return group
+
+
+def image_groups(cert: CertifyResult, image_map) -> np.ndarray:
+    """Group the certified solutions whose images under ``image_map`` (a :class:`~.system.Map`
+    z -> image, with its data) have overlapping enclosures: the number of groups is a certified
+    lower bound on the number of distinct image points.  The images of the certified boxes are
+    enclosed in disk arithmetic (over the disks of radius sqrt(2) r, which hold the squares of the
+    ball certificates as well as the disks of the disk certificates), else in balls; -1 for the
+    uncertified rows."""
+    k = len(cert.solutions)
+    if not np.any(cert.certified):
+        return np.full(k, -1)
+    idx = np.flatnonzero(cert.certified)
+    if disks.available(image_map):
+        mid, rad = disks.values(image_map, cert.solutions[idx], cert.radius[idx] * np.sqrt(2) * (1 + 2.0 ** -40))
+        enc = _disk_boxes(mid, rad)
+    else:
+        p = np.zeros(image_map.m, np.complex128)
+        f = ObjectFunction(jax.vmap(lambda z: image_map.plain_call(z, p, image_map.data)),
+                           np.zeros((len(idx), image_map.n), np.complex128))
+        enc = f(_boxes(cert.solutions[idx], cert.radius[idx]), lift=_lift)
+    full = np.empty((k, enc.shape[1]), dtype=object)
+    full[idx] = enc
+    return _groups(full, cert.certified)

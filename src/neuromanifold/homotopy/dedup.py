@@ -66,6 +66,15 @@ def unique(Z: np.ndarray, rtol: float = 1e-6) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(Z)[first], labels
 
 
+def representatives(Z: np.ndarray, rtol: float = 1e-6) -> np.ndarray:
+    """Indices of the first row of each class of coinciding rows (:func:`unique`'s classes), in the
+    order of the classes."""
+    _, labels = unique(Z, rtol)
+    if labels.size == 0:
+        return np.zeros(0, dtype=int)
+    return np.array([np.flatnonzero(labels == c)[0] for c in range(labels.max() + 1)], dtype=int)
+
+
 def match(A: np.ndarray, B: np.ndarray, rtol: float = 1e-6) -> np.ndarray:
     """For each row of B, the index of an equal row of A, or -1."""
     A, B = np.asarray(A), np.asarray(B)

@@ -21,19 +21,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from ..errors import NeuromanifoldError
-from .dedup import match, unique
+from .dedup import match, representatives
+from .solutions import Filters
 from .system import as_system
-from .tracker import TrackOptions, _slots, backend_of, polish, track_loop, with_backend
+from .tracker import TrackOptions, backend_of, batch_slots, polish, track_loop, with_backend
 
 
 @dataclass
-class MonodromyResult:
-    """Solutions at the base parameters p0 found by monodromy loops."""
+class MonodromyResult(Filters):
+    """Solutions at the base parameters p0 found by monodromy loops (all regular and finite;
+    ``only_real()`` keeps the real ones)."""
 
     solutions: np.ndarray
     parameters: np.ndarray
@@ -50,18 +52,15 @@ class MonodromyResult:
     def count(self) -> int:
         return len(self.solutions)
 
+    def _masks(self):
+        ones = np.ones(len(self.solutions), bool)
+        return self.solutions, ones, ones
+
     def summary(self) -> str:
         return (f"{self.count} solutions after {self.loops} loops ({self.stopped}); {self.paths} paths "
                 f"tracked, {self.failed_paths} failed; {self.seconds:.2f} s")
 
 
-#: Step budget of a path around one loop (successful loops take a few hundred steps at most).
-LOOP_STEPS = 1000
-
-
-def _first_of_classes(K: np.ndarray, rtol: float) -> np.ndarray:
-    _, labels = unique(K, rtol)
-    return np.array([np.flatnonzero(labels == c)[0] for c in range(labels.max() + 1)], dtype=int)
 
 
 def seed_by_offset(G: Callable, z0, m_extra: int = 0):
@@ -75,28 +74,64 @@ def _random_parameters(rng: np.random.Generator, p0: np.ndarray) -> np.ndarray:
     return scale * (rng.standard_normal(p0.shape) + 1j * rng.standard_normal(p0.shape)) / np.sqrt(2)
 
 
-def monodromy_solve(F, seed_solutions, p0, *, target: int | None = None, stall_loops: int = 5,
-                    max_loops: int = 500, complete: Callable | None = None, rtol: float = 1e-8,
-                    seed: int = 0, options: TrackOptions | None = None,
-                    random_parameters: Callable | None = None, key: Callable | None = None,
-                    progress: Callable | None = None, lanes: int | None = None,
-                    backend: str | None = None) -> MonodromyResult:
+@dataclass(frozen=True, kw_only=True)
+class MonodromyOptions:
+    """When a monodromy search stops, and how it tracks.
+
+    stall_loops: stop after this many loops in a row that found nothing new (a loop counts only if
+    it carried every solution known when it started); max_loops: stop after this many loops;
+    target: stop once this many solutions are known (a known count, e.g. a Bezout number that is
+    attained); rtol: relative distance below which two keys are the same point; lanes: paths per
+    batch (None: 64 for the JAX backend, 256 for the native one); track: the tracker's settings
+    (default :meth:`TrackOptions.loop`).  Presets: :meth:`patient` (more loops before a stall
+    counts, for counts in the thousands).
+
+    >>> MonodromyOptions.patient().stall_loops
+    16
+    """
+
+    stall_loops: int = 5
+    max_loops: int = 500
+    target: int | None = None
+    rtol: float = 1e-8
+    lanes: int | None = None
+    track: TrackOptions | None = None
+
+    @classmethod
+    def patient(cls, **changes) -> MonodromyOptions:
+        """16 quiet loops before stopping (the setting of ED degrees and critical points)."""
+        return cls(**{"stall_loops": 16, **changes})
+
+
+def monodromy_solve(F, seed_solutions, p0, options: MonodromyOptions | TrackOptions | None = None, *,
+                    seed: int = 0, complete: Callable | None = None, key: Callable | None = None,
+                    random_parameters: Callable | None = None, progress: Callable | None = None,
+                    backend: str | None = None, **changes) -> MonodromyResult:
     """All solutions of F(z; p0) = 0 reachable by monodromy from the given ones.
 
+    ``options`` (:class:`MonodromyOptions`; a :class:`TrackOptions` is taken as its ``track``) says
+    when to stop; its fields may also be given by name (``stall_loops=16``, ``rtol=1e-6``, ...).
     ``random_parameters(rng)`` draws loop vertices (default: a random complex
     vector with entries of the size of those of p0, independent of p0); ``complete(solutions)`` may end the
     run early (a trace test); ``progress(loop, count)`` is called after each
     loop.  ``key(Z)`` maps solutions to the points that decide sameness (default: the
     solutions themselves; e.g. their images under a map, to find one solution per image point).
     Several loops are tracked in one batch (filling the batch that holds ``lanes`` paths or all
-    known solutions; default 64 paths for the JAX backend, whose batch step costs little more for
-    more paths, 256 for the native one, whose lanes idle at the end of a short call); their results
-    are taken in turn, so ``stall_loops`` still counts single loops, and only loops that carried every
-    solution known when they started after the last news (a loop of the same batch as the news
-    carried an outdated set, and does not count).
+    known solutions); their results are taken in turn, so ``stall_loops`` still counts single loops,
+    and only loops that carried every solution known when they started after the last news (a loop
+    of the same batch as the news carried an outdated set, and does not count).
     """
+    if isinstance(options, TrackOptions):
+        options = MonodromyOptions(track=options)
+    try:
+        settings = replace(options or MonodromyOptions(), **changes)
+    except TypeError as exc:
+        raise NeuromanifoldError(f"monodromy_solve: {exc}; its options are the fields of MonodromyOptions "
+                                 f"(stall_loops, max_loops, target, rtol, lanes, track)") from None
+    stall_loops, max_loops, target, rtol, lanes = (settings.stall_loops, settings.max_loops, settings.target,
+                                                    settings.rtol, settings.lanes)
     key = key or (lambda Z: Z)
-    options = with_backend(options or TrackOptions(max_steps=LOOP_STEPS), backend)
+    options = with_backend(settings.track or TrackOptions.loop(), backend)
     system = as_system(F)
     t0 = time.perf_counter()
     rng = np.random.default_rng([seed, 11])
@@ -114,7 +149,7 @@ def monodromy_solve(F, seed_solutions, p0, *, target: int | None = None, stall_l
     if lanes is None:
         lanes = 256 if backend_of(system, options) == "native" else 64
     KS = key(S)
-    keep = _first_of_classes(KS, rtol)
+    keep = representatives(KS, rtol)
     S, KS = S[keep], KS[keep]                   # the solutions and their keys, kept side by side
     with np.errstate(all="ignore"):
         cond = np.linalg.cond(J[keep])
@@ -130,7 +165,7 @@ def monodromy_solve(F, seed_solutions, p0, *, target: int | None = None, stall_l
             stopped = "complete"
             break
         # several loops in one batch: a batch step costs little more for more paths
-        count = int(np.clip(max(_slots(max(len(S), lanes)), lanes) // len(S), 1,
+        count = int(np.clip(max(batch_slots(max(len(S), lanes)), lanes) // len(S), 1,
                             min(max_loops - loops, stall_loops - stall)))
         # lens loops p0 -> P1 -> p0 (out and back along mirrored gamma-arcs): two edges a loop
         P1 = np.repeat(np.stack([draw(rng) for _ in range(count)]), len(S), axis=0)
@@ -155,7 +190,7 @@ def monodromy_solve(F, seed_solutions, p0, *, target: int | None = None, stall_l
                     S[same[i]], cond[same[i]], KS[same[i]] = ends[i], conds[i], Kends[i]
             new, cnew, Knew = ends[same < 0], conds[same < 0], Kends[same < 0] if len(ends) else ends
             if len(new):
-                first = _first_of_classes(Knew, rtol)
+                first = representatives(Knew, rtol)
                 S, cond = np.concatenate([S, new[first]]), np.concatenate([cond, cnew[first]])
                 KS = np.concatenate([KS, Knew[first]])
                 stall, stale = 0, True

@@ -26,7 +26,8 @@ import numpy as np
 from ..errors import NeuromanifoldError, TooLargeError
 from .dedup import clusters
 from .system import System, as_system
-from .tracker import (DIVERGED, SINGULAR, SUCCESS, TrackOptions, TrackResult, _endpoint_quality, track,
+from .solutions import Filters
+from .tracker import (DIVERGED, SINGULAR, SUCCESS, TrackOptions, TrackResult, endpoint_quality, track,
                       with_backend)
 
 MAX_PATHS = 2_000_000
@@ -83,8 +84,8 @@ def _homotopy(system: System, degrees: tuple) -> System:
 
 
 @dataclass
-class SolveResult:
-    """Isolated solutions found by a total-degree homotopy."""
+class SolveResult(Filters):
+    """Isolated solutions found by a total-degree homotopy (``only_real()`` etc. filter them)."""
 
     solutions: np.ndarray        # distinct regular solutions
     singular: np.ndarray         # distinct singular end points (with multiplicity)
@@ -102,6 +103,11 @@ class SolveResult:
     @property
     def count(self) -> int:
         return len(self.solutions)
+
+    def _masks(self):
+        Z = np.concatenate([self.solutions, self.singular]) if len(self.singular) else self.solutions
+        regular = np.arange(len(Z)) < len(self.solutions)
+        return Z, np.ones(len(Z), bool), regular
 
     def summary(self) -> str:
         return (f"{self.count} regular solutions, {len(self.singular)} singular, from {self.paths} "
@@ -155,7 +161,7 @@ def solve(F, n: int | None = None, *, p=None, degrees=None, seed: int = 0, rtol:
         fin = np.flatnonzero(done & ~small)
         if fin.size:
             st = np.where(stopped[fin], SINGULAR, SUCCESS).astype(np.int32)
-            Z[fin], _, _ = _endpoint_quality(system, Z[fin], p, st, options)
+            Z[fin], _, _ = endpoint_quality(system, Z[fin], p, st, options)
             status[fin] = st
         status[np.flatnonzero(done & small & stopped)] = DIVERGED       # stopped at infinity
         far = np.flatnonzero(done & small & (status != DIVERGED))

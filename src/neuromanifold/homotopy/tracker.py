@@ -31,9 +31,10 @@ wrong in the end is reported, never dropped.
 
 from __future__ import annotations
 
-import time
 import os
+import time
 from dataclasses import dataclass, field, replace
+from enum import IntEnum
 
 import jax
 import jax.numpy as jnp
@@ -42,23 +43,64 @@ from jax.extend import core as jcore
 
 from . import small_linalg as linalg
 from ..errors import NeuromanifoldError
+from .solutions import Filters
 from .system import System, as_system
 
-TRACKING, SUCCESS, DIVERGED, UNDERFLOW, SINGULAR, MAX_STEPS, JUMPED = range(7)
-STATUS = {
-    TRACKING: "tracking",
-    SUCCESS: "success",
-    DIVERGED: "diverged",
-    UNDERFLOW: "step_size_underflow",
-    SINGULAR: "singular_endpoint",
-    MAX_STEPS: "max_steps",
-    JUMPED: "path_jumping",
-}
+class Status(IntEnum):
+    """How a path ended.  The values are the codes the kernels write (both backends), so arrays of
+    statuses compare with the members directly: ``result.status == Status.SUCCESS``."""
+
+    TRACKING = 0        # still running (never an end status)
+    SUCCESS = 1         # a regular solution at t = 1
+    DIVERGED = 2        # |z| grew beyond ``diverge``: the path goes to infinity
+    UNDERFLOW = 3       # the step size fell below ``min_step`` before the end zone
+    SINGULAR = 4        # ended at a singular solution (ill-conditioned F_z, or steps stalled at t = 1)
+    MAX_STEPS = 5       # the step budget ran out
+    JUMPED = 6          # two paths ended at the same point: one of them jumped
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+    @property
+    def is_success(self) -> bool:
+        return self is Status.SUCCESS
+
+    @property
+    def is_at_infinity(self) -> bool:
+        return self is Status.DIVERGED
+
+    @property
+    def is_singular(self) -> bool:
+        return self is Status.SINGULAR
+
+    @property
+    def is_failure(self) -> bool:
+        """A path that neither reached a regular solution nor an honest end (infinity, singular)."""
+        return self in (Status.UNDERFLOW, Status.MAX_STEPS, Status.JUMPED, Status.TRACKING)
 
 
-@dataclass(frozen=True)
+_LABELS = {Status.TRACKING: "tracking", Status.SUCCESS: "success", Status.DIVERGED: "diverged",
+           Status.UNDERFLOW: "step_size_underflow", Status.SINGULAR: "singular_endpoint",
+           Status.MAX_STEPS: "max_steps", Status.JUMPED: "path_jumping"}
+TRACKING, SUCCESS, DIVERGED, UNDERFLOW, SINGULAR, MAX_STEPS, JUMPED = Status
+#: status code -> its name in results (``TrackResult.counts``).
+STATUS = {s: s.label for s in Status}
+
+
+@dataclass(frozen=True, kw_only=True)
 class TrackOptions:
-    """Tolerances of the tracker (relative to 1 + |z|)."""
+    """Tolerances of the tracker (relative to 1 + |z|), given by name.
+
+    Presets: ``TrackOptions()`` (the defaults below), :meth:`loop` (the short step budget of a
+    monodromy loop, whose failed paths only lose that loop's news), :meth:`tighter` (for
+    re-tracking failed paths).
+
+    >>> TrackOptions.loop().max_steps
+    1000
+    >>> TrackOptions().tighter().tolerance
+    1e-07
+    """
 
     tolerance: float = 1e-5      # target size of the predictor error per step
     trust: float = 1e-3          # largest first Newton correction accepted
@@ -71,11 +113,17 @@ class TrackOptions:
     chunk: int = 24              # steps per compiled chunk (JAX backend)
     backend: str | None = None   # "native", "jax" or None: the default (:func:`default_backend`)
 
-    def tighter(self) -> TrackOptions:
-        """Settings for re-tracking failed paths: 100x smaller predictor error, 10x smaller trust
-        region, first step and least step, 4x the step budget."""
-        return replace(self, tolerance=self.tolerance / 100, trust=self.trust / 10,
-                       initial_step=self.initial_step / 10, min_step=self.min_step / 10,
+    @classmethod
+    def loop(cls, **changes) -> TrackOptions:
+        """A monodromy loop's settings: the defaults with 1,000 steps a path."""
+        return cls(**{"max_steps": 1000, **changes})
+
+    def tighter(self, *, factor: float = 100.0) -> TrackOptions:
+        """Settings for re-tracking failed paths: a ``factor`` smaller predictor error, a sqrt(factor)
+        smaller trust region, first step and least step, 4x the step budget."""
+        root = factor ** 0.5
+        return replace(self, tolerance=self.tolerance / factor, trust=self.trust / root,
+                       initial_step=self.initial_step / root, min_step=self.min_step / root,
                        max_steps=self.max_steps * 4)
 
     def vector(self) -> np.ndarray:
@@ -84,8 +132,9 @@ class TrackOptions:
 
 
 @dataclass
-class TrackResult:
-    """End points of tracked paths, one row per start, with a status each."""
+class TrackResult(Filters):
+    """End points of tracked paths, one row per start, with a status each (:class:`Status`);
+    ``only_finite()``, ``only_nonsingular()`` and ``only_real()`` filter them."""
 
     starts: np.ndarray
     solutions: np.ndarray
@@ -121,6 +170,11 @@ class TrackResult:
 
     def counts(self) -> dict[str, int]:
         return {STATUS[k]: int(np.sum(self.status == k)) for k in STATUS if np.any(self.status == k)}
+
+    def _masks(self):
+        finite = (self.status == SUCCESS) | (self.status == SINGULAR)
+        finite &= np.isfinite(self.solutions).all(axis=1)
+        return self.solutions, finite, self.status == SUCCESS
 
     def summary(self) -> str:
         c = ", ".join(f"{v} {k}" for k, v in self.counts().items())
@@ -338,7 +392,7 @@ class Polyline:
         return np.unique(np.concatenate(own, axis=1), axis=0, return_inverse=True)[1].reshape(-1)
 
 
-def _slots(k: int) -> int:
+def batch_slots(k: int) -> int:
     """Smallest batch size of SIZES holding k paths (at most SLOTS)."""
     return next(s for s in SIZES if s >= min(k, SLOTS))
 
@@ -367,7 +421,7 @@ def _run_jax(system: System, Z0: np.ndarray, V: Polyline, knots, gamma: complex,
     steps = np.zeros(k, np.int32)
     opts = options.vector()
     g = np.complex128(gamma)
-    size = _slots(k)
+    size = batch_slots(k)
     owner = np.full(size, -1)                  # which path each slot holds (-1: empty)
     # Empty slots hold a regular point (the first start at t = 0), never zeros or a failed end
     # point: a singular or non-finite lane was seen to spoil the batched solve of the others.
@@ -409,7 +463,7 @@ def _run_jax(system: System, Z0: np.ndarray, V: Polyline, knots, gamma: complex,
         live = np.flatnonzero(owner >= 0)
         if queue >= k and 0 < live.size <= size // 8:
             # the tail: move the unfinished paths into a smaller batch
-            new = _slots(live.size)
+            new = batch_slots(live.size)
 
             def keep(a, fillv, live=live, new=new):
                 pad = np.empty((new - live.size,) + a.shape[1:], a.dtype)
@@ -433,7 +487,7 @@ def polish(system: System, Z: np.ndarray, p, iterations: int = 2, backend: str |
     return Zs, system.jacobians(Zs, p), system.evaluate(Zs, p)
 
 
-def _endpoint_quality(system: System, Z: np.ndarray, p1, status: np.ndarray, options: TrackOptions):
+def endpoint_quality(system: System, Z: np.ndarray, p1, status: np.ndarray, options: TrackOptions):
     """Polish the end points of paths that arrived; condition numbers and residuals; singular ones
     flagged (those the tracker found singular, in its end zone, stay singular)."""
     cond = np.full(len(Z), np.inf)
@@ -494,7 +548,7 @@ def _gamma(path: str, gamma, seed: int) -> complex:
     if path == "linear":
         return 1.0 + 0j
     if path != "gamma":
-        raise ValueError(f"unknown path {path!r}: use 'gamma' or 'linear'")
+        raise NeuromanifoldError(f"unknown path {path!r}: use path='gamma' or path='linear'")
     if gamma is not None:
         return complex(gamma)
     rng = np.random.default_rng([seed, 7])
@@ -584,7 +638,7 @@ def _track(system, Z0, V: Polyline, knots, g, options, retrack, check_injective,
                            g, 0.0, 0, options, backend)
     Z, status, steps = _run(system, Z0, V, knots, g, options, progress)
     stopped = status == SINGULAR
-    Z, cond, res = _endpoint_quality(system, Z, p1, status, options)
+    Z, cond, res = endpoint_quality(system, Z, p1, status, options)
     retracked = 0
     if retrack:
         redo = np.flatnonzero((status != SUCCESS) & (status != DIVERGED))
@@ -596,7 +650,7 @@ def _track(system, Z0, V: Polyline, knots, g, options, retrack, check_injective,
             tight = options.tighter()
             Zr, sr, str_ = _run(system, Z0[redo], V.rows(redo), knots, g, tight)
             stopped[redo] = sr == SINGULAR
-            Zr, cr, rr = _endpoint_quality(system, Zr, p1 if p1.ndim == 1 else p1[redo], sr, tight)
+            Zr, cr, rr = endpoint_quality(system, Zr, p1 if p1.ndim == 1 else p1[redo], sr, tight)
             Z[redo], status[redo], steps[redo] = Zr, sr, steps[redo] + str_
             cond[redo], res[redo] = cr, rr
             if check_injective:

@@ -65,10 +65,14 @@ class RealRoots:
 
 
 def stride_one_degrees(arch) -> list[int]:
-    if arch.family != "lcn" or any(s != 1 for s in arch.strides):
-        raise NeuromanifoldError(f"the real boundary is built for lcn with every stride 1 and one-layer attention, "
-                                 f"not {arch}; e.g. on_boundary('lcn(filters=[2,2], strides=[1,1])', [1, -2, 1])")
-    return [k - 1 for k in arch.filters]
+    """The factor degrees of a family whose M is a set of products of polynomials
+    (:meth:`~neuromanifold.architectures.Architecture.factor_form`: stride-one lcn)."""
+    form = arch.factor_form()
+    if form is None:
+        raise NeuromanifoldError(f"the real boundary is built for products of polynomials (lcn with every stride 1) "
+                                 f"and one-layer attention, not {arch}; e.g. on_boundary('lcn(filters=[2,2], "
+                                 f"strides=[1,1])', [1, -2, 1])")
+    return list(form.degrees)
 
 
 def real_roots(w) -> RealRoots:
@@ -96,7 +100,7 @@ def on_boundary(arch, f, seed: int = 0) -> BoundaryResult:
     arch = parse(arch) if isinstance(arch, str) else arch
     t0 = time.perf_counter()
     param = arch.parametrization()
-    if arch.family == "attention" and arch.depth == 1:
+    if arch.tensor_form() is not None:
         w = np.asarray(f, float).reshape(-1)
         if w.size != param.ambient_dimension or not np.all(np.isfinite(w)):
             D = param.ambient_dimension
@@ -147,7 +151,7 @@ def real_factors(arch, w: np.ndarray):
     d = stride_one_degrees(arch)
     w = np.asarray(w, float).reshape(-1)
     if np.abs(w).max() == 0:
-        return np.zeros(sum(k for k in arch.filters))
+        return np.zeros(sum(di + 1 for di in d))
     if real_roots(w).total < sum(1 for di in d if di % 2):
         return None
     top = int(np.max(np.flatnonzero(w)))
@@ -175,7 +179,7 @@ def real_factors(arch, w: np.ndarray):
     # the leading coefficient (or the lowest one, for roots at infinity) goes into u_1
     k = int(np.argmax(np.abs(product)))
     factors[0] = factors[0] * (w[k] / product[k])
-    return np.concatenate(factors)
+    return arch.factor_form().parameters(factors)
 
 
 @dataclass
@@ -191,11 +195,12 @@ class AttentionTensorMap:
 
 
 def attention_tensor_map(arch, seed: int = 0) -> AttentionTensorMap:
-    if arch.family != "attention" or arch.depth != 1:
+    form = arch.tensor_form()
+    if form is None:
         raise NeuromanifoldError(f"the tensor form is built for one-layer attention, not {arch}; e.g. "
                                  f"attention(d=2, a=2, t=2, dout=1)")
     param = arch.parametrization()
-    d, dout, a = arch.widths[0], arch.widths[1], arch.a[0]
+    d, dout, a = form.d, form.dout, form.a
     cols = dout * d * d * d
     rng = np.random.default_rng([seed, 167])
     S = 2 * cols + 8
@@ -203,9 +208,8 @@ def attention_tensor_map(arch, seed: int = 0) -> AttentionTensorMap:
     F = np.zeros((S, param.ambient_dimension))
     for i in range(S):
         theta = param.random_params(rng)
-        P = param.unflatten(theta)
-        A = P["K1"].T @ P["Q1"]
-        T[i] = np.kron(P["V1"].reshape(-1), A.reshape(-1))
+        V, A = form.factors(param.unflatten(theta))
+        T[i] = np.kron(np.asarray(V).reshape(-1), np.asarray(A).reshape(-1))
         F[i] = np.asarray(param.coefficients(theta))
     L = np.linalg.lstsq(T, F, rcond=None)[0].T
     s = np.linalg.svd(L, compute_uv=False)

@@ -30,9 +30,10 @@ import numpy as np
 from ..architectures import parse
 from ..errors import TooLargeError
 from ..homotopy.certify import certify as krawczyk
-from ..homotopy.monodromy import LOOP_STEPS, monodromy_solve
+from ..homotopy.certify import image_groups
+from ..homotopy.monodromy import monodromy_solve
 from ..homotopy.system import Map, family_member
-from ..homotopy.tracker import TrackOptions, track
+from ..homotopy.trace import trace_test
 from ..results import Result
 from .dimension import dimension as compute_dimension
 from .witness import ImageSlice
@@ -55,33 +56,6 @@ class DegreeResult(Result):
     msolve: dict | None = None
 
 
-def trace_test(ws: ImageSlice, reps: np.ndarray, b0: np.ndarray, seed: int = 0,
-               tolerance: float = 1e-6, attempts: int = 3) -> dict:
-    """Is the sum of the image points affine-linear in s along b0 + s delta?  (Complete witness
-    sets pass; a missing point leaves a nonlinear remainder, Sommese--Verschelde--Wampler.)
-    The points are carried to s = 1 and s = -1 along gamma-arcs; when a path fails, all of them
-    are tracked again along a new arc (one arc for all keeps the points' correspondence), up to
-    ``attempts`` arcs."""
-    rng = np.random.default_rng([seed, 53])
-    delta = (rng.standard_normal(len(b0)) + 1j * rng.standard_normal(len(b0)))
-    delta *= 0.5 * max(np.linalg.norm(b0), 1.0) / np.linalg.norm(delta)
-    T0 = ws.images(reps).sum(axis=0)
-    options = TrackOptions(max_steps=LOOP_STEPS)
-    for attempt in range(attempts):
-        sums, failed = [], 0
-        for s in (1.0, -1.0):
-            r = track(ws.system, reps, b0, b0 + s * delta, seed=seed + 1 + 100 * attempt, options=options)
-            failed += r.failed
-            sums.append(ws.images(r.solutions).sum(axis=0))
-        if failed == 0:
-            break
-    lin = (sums[0] - T0) - (T0 - sums[1])           # (T(1) - T(0)) - (T(0) - T(-1)) = 0 if affine
-    scale = np.abs(ws.images(reps)).sum() + np.abs(sums[0] - T0).sum()
-    residual = float(np.abs(lin).max() / max(scale, 1e-300))
-    return {"passed": bool(failed == 0 and residual < tolerance), "residual": residual,
-            "failed_paths": failed, "arcs": attempt + 1}
-
-
 def image_map(ws) -> Map:
     """lambda -> the image coordinates of a slice (ImageSlice or CriticalSlice), as a system with
     the slice's data (one per architecture, slice kind and dimension), for disk enclosures."""
@@ -90,29 +64,10 @@ def image_map(ws) -> Map:
                                      f"image map of {ws.param.arch}", ws.data), ws.data)
 
 
-def image_enclosure_groups(ws: ImageSlice, cert) -> np.ndarray:
-    """Group the certified lambdas whose image enclosures overlap: the images of the certified
-    boxes in disk arithmetic (over the disks of radius sqrt(2) r, which hold the squares of the
-    ball certificates as well as the disks of the disk certificates), else in balls."""
-    import jax
-    from ..backends.objects import ObjectFunction
-    from ..homotopy import disks
-    from ..homotopy.certify import _boxes, _disk_boxes, _groups, _lift
-
-    k = len(cert.solutions)
-    if not np.any(cert.certified):
-        return np.full(k, -1)
-    idx = np.flatnonzero(cert.certified)
-    f_map = image_map(ws)
-    if disks.available(f_map):
-        mid, rad = disks.values(f_map, cert.solutions[idx], cert.radius[idx] * np.sqrt(2) * (1 + 2.0 ** -40))
-        enc = _disk_boxes(mid, rad)
-    else:
-        f = ObjectFunction(jax.vmap(ws.image), np.zeros((len(idx), ws.k), np.complex128))
-        enc = f(_boxes(cert.solutions[idx], cert.radius[idx]), lift=_lift)
-    full = np.empty((k, enc.shape[1]), dtype=object)
-    full[idx] = enc
-    return _groups(full, cert.certified)
+def image_enclosure_groups(ws, cert) -> np.ndarray:
+    """Group the certified lambdas of a slice whose image enclosures overlap
+    (:func:`~neuromanifold.homotopy.certify.image_groups` of the slice's image map)."""
+    return image_groups(cert, image_map(ws))
 
 
 def degree(arch, seed: int = 0, *, stall_loops: int = 5, rtol: float = 1e-6, certify: bool = True,
@@ -159,7 +114,8 @@ def degree(arch, seed: int = 0, *, stall_loops: int = 5, rtol: float = 1e-6, cer
 
     def run_trace(S):
         if tested["result"].get("points") != S.tobytes():
-            tested["result"] = dict(trace_test(ws, S, b0, seed=seed), points=S.tobytes())
+            tested["result"] = dict(trace_test(ws.system, S, b0, ws.images, seed=seed).to_dict(),
+                                    points=S.tobytes())
         return {key: v for key, v in tested["result"].items() if key != "points"}
 
     for attempt in range(4):

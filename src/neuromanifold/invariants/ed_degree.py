@@ -38,7 +38,7 @@ from ..results import Result
 from .degree import image_enclosure_groups
 from .dimension import dimension as compute_dimension
 from .metrics import metric as make_metric
-from .witness import _cnormal
+from .witness import complex_normal
 
 #: Refuse (unless forced) critical systems with more unknowns than this.
 MAX_UNKNOWNS = 40
@@ -76,8 +76,8 @@ class CriticalSlice:
     def __post_init__(self):
         rng = np.random.default_rng([self.seed, 83])
         N = self.param.n_params
-        self.theta_c = _cnormal(rng, N)
-        self.S = _cnormal(rng, N, self.k) / np.sqrt(self.k)
+        self.theta_c = complex_normal(rng, N)
+        self.S = complex_normal(rng, N, self.k) / np.sqrt(self.k)
         self.c = self.param.constants_array(np.complex128)
         # the best conditioned of a few random point sets (the metric in value coordinates has
         # the squared condition number)
@@ -127,12 +127,12 @@ class CriticalSlice:
 
     def seed_point(self, rng: np.random.Generator):
         """(lambda0, w0): w0 = z0 - Q_z^-1 v with v a random vector of the left kernel of J(lambda0)."""
-        lam0 = _cnormal(rng, self.k)
+        lam0 = complex_normal(rng, self.k)
         c0 = self.images(lam0[None])[0]
         J0 = self.jacobians(lam0[None])[0]
         U, s, _ = np.linalg.svd(J0)
         left = np.conj(U[:, self.k:])             # U^H J0 = 0 on these columns, so J0^T left = 0
-        v = left @ _cnormal(rng, left.shape[1]) if left.shape[1] else np.zeros(len(c0), complex)
+        v = left @ complex_normal(rng, left.shape[1]) if left.shape[1] else np.zeros(len(c0), complex)
         return lam0, c0 - np.linalg.solve(self.Qz, v)
 
 

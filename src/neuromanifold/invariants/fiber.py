@@ -216,14 +216,6 @@ def _real_components(param, f_target: np.ndarray, seed: int, samples: int = 16):
     return sets.count(), len(pts)
 
 
-def _expected_linear_components(widths, rank: int) -> int:
-    r = min(widths)
-    if rank < r:
-        return 1
-    b = sum(1 for d in widths[1:-1] if d == r)
-    return 2 ** b
-
-
 def fiber(arch, seed: int = 0, *, point=None, real_samples: int = 16, force: bool = False,
           dimension_result=None) -> FiberResult:
     """Generic fibre of ``arch``: dimension, symmetry orbits and, for ``linear``, real components
@@ -232,7 +224,8 @@ def fiber(arch, seed: int = 0, *, point=None, real_samples: int = 16, force: boo
     t0 = time.perf_counter()
     param = arch.parametrization()
     f_target = rank = None
-    if arch.family == "linear":
+    form = arch.matrix_form()
+    if form is not None:
         rng = np.random.default_rng([seed, 89])
         if point is None:
             f_target = np.asarray(param.coefficients(param.random_params(rng)))
@@ -241,22 +234,23 @@ def fiber(arch, seed: int = 0, *, point=None, real_samples: int = 16, force: boo
             if f_target.size != param.ambient_dimension:
                 raise NeuromanifoldError(
                     f"the point has {f_target.size} coordinates; {arch} lives in a space of dimension "
-                    f"{param.ambient_dimension} (a {arch.widths[-1]}x{arch.widths[0]} matrix, row-major)")
+                    f"{param.ambient_dimension} (a {form.rows}x{form.columns} matrix, row-major)")
             if not np.all(np.isfinite(f_target)):
                 raise NeuromanifoldError("the point has a non-finite coordinate (inf or nan): give finite numbers")
         # the fibres over f and over f / s (s > 0) correspond by scaling the last weight matrix, so
         # f is scaled to entries of size one (no overflow at 1e300, no rank lost at 1e-300)
         top = float(np.abs(f_target).max())
         f_target = f_target / top if top > 0 else f_target
-        mat = f_target.reshape(arch.widths[-1], arch.widths[0])
+        mat = f_target.reshape(form.rows, form.columns)
         rank = int(np.linalg.matrix_rank(mat, tol=1e-9))
-        if rank > min(arch.widths):
-            raise NeuromanifoldError(f"the point has rank {rank} > {min(arch.widths)}: it is not in "
+        if rank > form.rank:
+            raise NeuromanifoldError(f"the point has rank {rank} > {form.rank}: it is not in "
                                      f"the neuromanifold of {arch}, so its fibre is empty; give a matrix "
-                                     f"of rank <= {min(arch.widths)}")
+                                     f"of rank <= {form.rank}")
     elif point is not None:
-        raise NeuromanifoldError(f"--point is used for the real components of linear networks only; "
-                                 f"{arch.family} fibres are computed at a random point: drop --point")
+        raise NeuromanifoldError(f"--point is used for the real components of networks whose neuromanifold is "
+                                 f"a set of bounded-rank matrices (linear networks) only; {arch.family} fibres are "
+                                 f"computed at a random point: drop --point")
     dim = dimension_result or compute_dimension(arch, seed=seed)
     k, N = int(dim.value), param.n_params
     fdim = N - k
@@ -296,8 +290,8 @@ def fiber(arch, seed: int = 0, *, point=None, real_samples: int = 16, force: boo
     nsamples = 0
     if f_target is not None:
         real, nsamples = _real_components(param, f_target, seed, real_samples)
-        expected = _expected_linear_components(list(arch.widths), rank)
-        if real != expected:
+        expected = form.real_components(rank) if form.real_components else None
+        if expected is not None and real != expected:
             notes.append(f"sampling found {real} real components, the theorem says {expected}")
     value = orbits
     certified = bool(dim.certified and orbits is not None and failed == 0)

@@ -73,8 +73,8 @@ def _binary_real_rank_witness(d: int) -> np.ndarray:
 
 def _real_proof(arch, param, dim: int) -> tuple[bool | None, str, np.ndarray | None]:
     """(fills over R, proof, witness coefficients) from the theorems of the module docstring."""
-    if arch.family == "linear":
-        return True, ("linear network with M = V: every real matrix of rank <= r has a real rank "
+    if arch.matrix_form() is not None:
+        return True, ("M is a set of matrices of bounded rank and M = V: every real matrix of rank <= r has a real rank "
                       "factorisation, so M(R) = V(R)"), None
     last = arch.last_layers()
     if (last is not None and last.inner_parameters == 0 and param.n_vars == 2 and last.outputs == 1

@@ -122,18 +122,17 @@ def linear_block(param, seed: int = 0) -> tuple[str, int, int] | None:
 
 
 def _dispatch(arch, param, f, field, seed, rtol, force) -> MembershipResult:
-    if arch.family == "linear" and not arch.bias:
-        out = _linear(arch, param, f, field, rtol)
-    elif arch.family == "attention" and arch.depth == 1:
-        out = _attention(arch, param, f, field, seed, rtol)
-    elif arch.family == "lcn" and all(s == 1 for s in arch.strides):
-        out = _stride_one_lcn(arch, param, f, field)
-    elif (arch.family == "mlp" and not arch.bias and len(arch.widths) == 3 and len(param.powers) == 1
-          and param.powers[0] >= 2):
-        out = _shallow_monomial(arch, param, f, field, seed, rtol)
-    else:
-        out = _by_slices(arch, param, f, field, seed, force=force)
-    return out
+    """The method of the form the family declares (layer 1's capabilities), else fibre equations on
+    generic slices."""
+    if (form := arch.matrix_form()) is not None:
+        return _linear(arch, form, f, field, rtol)
+    if (form := arch.tensor_form()) is not None:
+        return _attention(arch, form, param, f, field, seed, rtol)
+    if arch.factor_form() is not None:
+        return _stride_one_lcn(arch, param, f, field)
+    if (form := arch.waring_form()) is not None:
+        return _shallow_monomial(arch, form, param, f, field, seed, rtol)
+    return _by_slices(arch, param, f, field, seed, force=force)
 
 
 def _by_slices(arch, param, f, field, seed, slices: int = 4, force: bool = False) -> MembershipResult:
@@ -222,7 +221,7 @@ def _plain(v: np.ndarray) -> list:
         [[float(x.real), float(x.imag)] for x in v]
 
 
-def _attention(arch, param, f, field, seed, rtol) -> MembershipResult:
+def _attention(arch, form, param, f, field, seed, rtol) -> MembershipResult:
     """One-layer attention (a >= d): the rank-one preimages of f under the tensor map
     (:func:`.boundary.attention_fibre`); a real one gives real V, A and then real K, Q."""
     from .boundary import attention_fibre
@@ -232,7 +231,7 @@ def _attention(arch, param, f, field, seed, rtol) -> MembershipResult:
     inside = bool(len(pick))
     witness = residual = None
     if inside:
-        d, a, dout = arch.widths[0], arch.a[0], arch.widths[1]
+        d, a, dout = form.d, form.a, form.dout
         Tm = fib.tensors[pick[0]]
         Tm = Tm.real if field == "real" else Tm
         U, sv, Wh = np.linalg.svd(Tm)
@@ -243,8 +242,7 @@ def _attention(arch, param, f, field, seed, rtol) -> MembershipResult:
         Q = np.zeros((a, d), dtype=A.dtype)
         K[:d] = (Ua * np.sqrt(sa)).T
         Q[:d] = np.sqrt(sa)[:, None] * Wa
-        blocks = {"Q1": Q, "K1": K, "V1": V}
-        theta = np.concatenate([blocks[name].reshape(-1) for name, _, _, _ in param.blocks])
+        theta = form.parameters(V, K, Q)
         val = np.asarray(param.coefficients(theta)) if not np.iscomplexobj(theta) else \
             np.asarray(param.coefficient_function()(theta, param.constants_array(complex)))
         residual = float(np.linalg.norm(val - f) / (1 + np.linalg.norm(f)))
@@ -280,42 +278,30 @@ def _stride_one_lcn(arch, param, f, field) -> MembershipResult:
                f"odd-degree factors (arXiv 2108.01538)")
 
 
-def _linear(arch, param, f, field, rtol) -> MembershipResult:
-    w = arch.widths
-    r = min(w[1:-1])
-    F = f.reshape(w[-1], w[0])
+def _linear(arch, form, f, field, rtol) -> MembershipResult:
+    """M = matrices of rank <= r: the numerical rank of f, and a rank factorisation as the witness."""
+    r = form.rank
+    F = f.reshape(form.rows, form.columns)
     U, s, Vh = np.linalg.svd(F)
     rank = int(np.sum(s > rtol * max(s[0], 1e-300))) if s.size else 0
     inside = rank <= r
     witness = None
     residual = None
     if inside:
-        # W1 = diag(s_r) Vh_r padded, middle layers identity blocks, W_L = U_r padded
-        mats = []
-        for i in range(1, len(w)):
-            M = np.zeros((w[i], w[i - 1]), dtype=F.dtype if np.iscomplexobj(F) else float)
-            mats.append(M)
-        mats[0][:r, :] = (s[:r, None] * Vh[:r])[:r] if r <= len(s) else np.pad(s[:, None] * Vh[:len(s)], ((0, r - len(s)), (0, 0)))
-        for M in mats[1:-1]:
-            M[:r, :r] = np.eye(r)
-        mats[-1][:, :r] = U[:, :r] if r <= U.shape[1] else np.pad(U, ((0, 0), (0, r - U.shape[1])))
-        theta = np.concatenate([M.ravel() for M in mats])
-        P = mats[0]
-        for M in mats[1:]:
-            P = M @ P
-        residual = float(np.linalg.norm(P.ravel() - f) / (1 + np.linalg.norm(f)))
+        q = min(r, len(s))
+        theta = form.parameters(U[:, :q], s[:q, None] * Vh[:q])
+        residual = float(np.linalg.norm(U[:, :q] @ (s[:q, None] * Vh[:q]) - F) / (1 + np.linalg.norm(f)))
         witness = _plain(theta)
     return MembershipResult(
         spec=str(arch), invariant="contains", value=bool(inside), certified=False, field=field,
         point=_plain(f), witness=witness, residual=residual,
-        method=f"rank of the {w[-1]} x {w[0]} matrix (SVD, relative tolerance {rtol:g}) against the least "
-               f"hidden width {r}; a rank factorisation exists over {'R' if field == 'real' else 'C'}",
+        method=f"rank of the {form.rows} x {form.columns} matrix (SVD, relative tolerance {rtol:g}) against the "
+               f"rank bound {r}; a rank factorisation exists over {'R' if field == 'real' else 'C'}",
         notes=[f"numerical rank {rank}; singular values {np.round(s, 12).tolist()}"])
 
 
-def _shallow_monomial(arch, param, f, field, seed, rtol) -> MembershipResult:
-    d0, h, dL = arch.widths
-    k = int(param.powers[0])
+def _shallow_monomial(arch, form, param, f, field, seed, rtol) -> MembershipResult:
+    d0, h, dL, k = form.variables, form.width, form.outputs, form.degree
     coeffs = param.coefficient_function()
     cvals = param.constants_array()
     D = param.ambient_dimension
@@ -333,7 +319,7 @@ def _shallow_monomial(arch, param, f, field, seed, rtol) -> MembershipResult:
     def theta_of(z, sgn):
         W1 = z[:h * d0].reshape(h, d0)
         A = jnp.concatenate([jnp.asarray(sgn, z.dtype)[None, :], z[h * d0:].reshape(dL - 1, h)], axis=0)
-        return jnp.concatenate([W1.ravel(), A.ravel()])
+        return form.parameters(W1, A)
 
     # equations in value coordinates (f at D random points X, output by output): the same
     # equations after an invertible linear change, written with the forward pass so that the

@@ -26,7 +26,6 @@ import numpy as np
 
 from .. import guards
 from ..architectures import parse
-from ..architectures.spec import format_spec
 from ..backends import exact_rank
 from ..backends import primefield as pf
 from ..backends.jacobians import exact_jacobian
@@ -178,7 +177,7 @@ def is_singular(arch, f=None, *, theta=None, seed: int = 0, tol: float = 1e-8) -
     try:
         eq = _defining_equations(arch, seed)
     except NeuromanifoldError:
-        if arch.family == "attention" and arch.depth == 1:
+        if arch.tensor_form() is not None:
             return _attention_singular(arch, f, k, seed, t0, common)
         raise
     G, _ = _values_and_jacobian(eq.terms, f)
@@ -241,99 +240,6 @@ def _attention_singular(arch, f, k: int, seed: int, t0: float, common: dict) -> 
                              seconds=time.perf_counter() - t0, **common)
 
 
-def _narrower(arch, layer: int, width: int):
-    items = [(k, list(v) if k == "widths" else v) for k, v in arch.spec_items()]
-    for i, (k, v) in enumerate(items):
-        if k == "widths":
-            v = list(v)
-            v[layer] = width
-            items[i] = (k, v)
-    return parse(format_spec(arch.family, items))
-
-
-def _zero_padding(param, sub_param):
-    """s -> theta: the subnetwork's weights in the top-left blocks, every other weight zero."""
-    pieces = []
-    for name, shape, _, _ in param.blocks:
-        sub = dict((n, (sh, off, size)) for n, sh, off, size in sub_param.blocks)[name]
-        pieces.append((shape, sub))
-
-    def emb(sv):
-        out = []
-        for shape, (sh, off, size) in pieces:
-            block = sv[off:off + size].reshape(sh)
-            out.append(jnp.pad(block, [(0, a - b) for a, b in zip(shape, sh)]).reshape(-1))
-        return jnp.concatenate(out)
-    return emb
-
-
-def _low_rank(param, block: str, r: int):
-    """s -> theta with the weight block ``block`` (a x b) replaced by A B, A (a x r), B (r x b)."""
-    (shape, off, size), = [(sh, o, n) for name, sh, o, n in param.blocks if name == block]
-    a, b = shape
-    m = param.n_params - size + r * (a + b)
-
-    def emb(sv):
-        A = sv[:a * r].reshape(a, r)
-        B = sv[a * r:r * (a + b)].reshape(r, b)
-        rest = sv[r * (a + b):]
-        return jnp.concatenate([rest[:off], (A @ B).reshape(-1), rest[off:]])
-    return emb, m
-
-
-def _zero_tap(param, block: str, tap: int):
-    """s -> theta with entry ``tap`` of the filter ``block`` zero."""
-    (shape, off, size), = [(sh, o, n) for name, sh, o, n in param.blocks if name == block]
-    where = off + tap
-
-    def emb(sv):
-        return jnp.concatenate([sv[:where], jnp.zeros(1, sv.dtype), sv[where:]])
-    return emb, param.n_params - 1
-
-
-def _candidates(arch, param) -> list[tuple[str, str, int, object]]:
-    """(name, kind, dim of the stratum's parameters, embedding s -> theta) per candidate stratum."""
-    out = []
-    fam = arch.family
-    if fam in ("linear", "mlp"):
-        widths = list(arch.widths)
-        for layer in range(1, len(widths) - 1):
-            for width in range(widths[layer] - 1, 0, -1):
-                sub = _narrower(arch, layer, width)
-                sp = sub.parametrization()
-                out.append((f"{sub} inside {arch}", "narrower layer", sp.n_params, _zero_padding(param, sp)))
-        if fam == "mlp":
-            for name, shape, _, _ in param.blocks:
-                if name.startswith("W") and min(shape) >= 2:
-                    for r in range(min(shape) - 1, 0, -1):
-                        emb, m = _low_rank(param, name, r)
-                        out.append((f"{arch} with rank {name} = {r}", "low-rank block", m, emb))
-    elif fam in ("lcn", "pcnn"):
-        for name, shape, _, _ in param.blocks:
-            k = shape[0]
-            if k < 2:
-                continue
-            filters = list(arch.filters)
-            idx = int(name[1:]) - 1
-            smaller = filters[:idx] + [k - 1] + filters[idx + 1:]
-            items = [(key, smaller if key == "filters" else v) for key, v in arch.spec_items()]
-            label = format_spec(fam, items)
-            emb, m = _zero_tap(param, name, k - 1)
-            out.append((f"{label} inside {arch} (last tap of {name} zero)", "zero tap", m, emb))
-            emb, m = _zero_tap(param, name, 0)
-            out.append((f"{label}, shifted, inside {arch} (first tap of {name} zero)", "zero tap", m, emb))
-    elif fam == "attention":
-        for name, shape, _, _ in param.blocks:
-            if min(shape) >= 2:
-                for r in range(min(shape) - 1, 0, -1):
-                    emb, m = _low_rank(param, name, r)
-                    head = " (a collapsed head)" if name[0] in "QK" else ""
-                    out.append((f"{arch} with rank {name} = {r}{head}", "low-rank block", m, emb))
-    else:  # pragma: no cover - every family is listed above
-        raise NeuromanifoldError(f"no strata are known for the family {fam!r}")
-    return out
-
-
 def _exact_ranks(param, emb, m: int, p: int, rng) -> tuple[int, int]:
     """(rank of dmu at a random point theta = emb(s) of the stratum, rank of d(mu o emb) there =
     the dimension of the stratum's image), exactly over F_p at a random residue point s."""
@@ -365,15 +271,16 @@ def singular_strata(arch, seed: int = 0, prime: int | None = None, *, force: boo
     p = pf.check_prime(prime) if prime is not None else pf.P26
     rng = np.random.default_rng([seed, 139])
     strata = []
-    candidates = _candidates(arch, param)
+    candidates = arch.subnetworks()
     rows = max(len(param.basis), 1) * param.n_outputs
     N = param.n_params
-    each = (rank_work(rows, N) + sum(rank_work(rows, m) for _, _, m, _ in candidates) / max(len(candidates), 1)) \
+    each = (rank_work(rows, N) + sum(rank_work(rows, c.n_params) for c in candidates) / max(len(candidates), 1)) \
         / RATE[pf.P26] + 2e-8 * rows * N
     guards.check(f"the {len(candidates)} candidate strata of {arch} (exact {rows:,} x {N:,} Jacobians)",
                  len(candidates) * each, force, nbytes=8.0 * 3 * rows * N)
     k = int(compute_dimension(arch, seed=seed, force=force).value)
-    for name, kind, m, emb in candidates:
+    for cand in candidates:
+        name, kind, m, emb = cand.label, cand.kind, cand.n_params, cand.embedding
         rank, dim = _exact_ranks(param, emb, m, p, rng)
         real_theta = np.asarray(emb(jnp.asarray(rng.standard_normal(m))))
         try:
@@ -389,4 +296,6 @@ def singular_strata(arch, seed: int = 0, prime: int | None = None, *, force: boo
                         strata=strata, dimension=k, singular_locus_dimension=max(sing) if sing else None,
                         seconds=time.perf_counter() - t0, seed=seed,
                         notes=[f"dim M = {k}: a stratum whose image has smaller dimension is a candidate for "
-                               f"the singular locus; 'singular' is decided where implicit equations exist"])
+                               f"the singular locus; 'singular' is decided where implicit equations exist"]
+                        + ([] if candidates else [f"the family {arch.family!r} declares no subnetwork strata "
+                                                  f"(Architecture.subnetworks): none were tested"]))

@@ -31,7 +31,8 @@ from ..backends import primefield as pf
 from ..homotopy.system import System, family_member, padded_rows
 
 
-def _cnormal(rng, *shape):
+def complex_normal(rng, *shape):
+    """Standard complex normal entries (E|z|^2 = 1) of the given shape."""
     return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / np.sqrt(2)
 
 
@@ -47,11 +48,11 @@ class ImageSlice:
         rng = np.random.default_rng([self.seed, 31])
         N = self.param.n_params
         self.points = len(self.param.basis)
-        self.theta_c = _cnormal(rng, N)
-        self.S = _cnormal(rng, N, self.k) / np.sqrt(self.k)
-        self.X = _cnormal(rng, self.points, self.param.n_vars)
+        self.theta_c = complex_normal(rng, N)
+        self.S = complex_normal(rng, N, self.k) / np.sqrt(self.k)
+        self.X = complex_normal(rng, self.points, self.param.n_vars)
         rows = self.points * self.param.n_outputs
-        A = _cnormal(rng, self.k, rows)
+        A = complex_normal(rng, self.k, rows)
         self.A = A / np.linalg.norm(A, axis=1, keepdims=True)
         self.c = np.asarray([float(c) for c in self.param.constants], dtype=complex)
 
@@ -92,7 +93,7 @@ class ImageSlice:
         return padded_rows(fn, np.asarray(L, complex).reshape(-1, self.k), self.data)
 
     def seed_point(self, rng: np.random.Generator):
-        lam0 = _cnormal(rng, self.k)
+        lam0 = complex_normal(rng, self.k)
         return lam0, self.A @ self.images(lam0[None])[0]
 
     # -- exact version for msolve ------------------------------------------------------

@@ -38,7 +38,8 @@ from ..invariants.ed_degree import CriticalSlice, generic_critical_points
 from ..invariants.metrics import bombieri_weyl_weights
 from ..invariants.metrics import metric as make_metric
 from ..results import Result
-from .critical import hessian_indices, real_points
+from ..homotopy.solutions import real_points
+from .critical import hessian_indices
 
 CENSUS_METRICS = ("euclidean", "generic", "bombieri-weyl")
 CENSUS_TARGETS = ("gaussian", "kostlan")

@@ -22,7 +22,8 @@ import numpy as np
 from .. import guards
 from ..architectures import parse
 from ..errors import NeuromanifoldError
-from ..homotopy.monodromy import _first_of_classes
+from ..homotopy.dedup import representatives
+from ..homotopy.solutions import real_points
 from ..homotopy.tracker import track
 from ..invariants.dimension import dimension as compute_dimension
 from ..invariants.ed_degree import MAX_UNKNOWNS as ED_MAX_UNKNOWNS
@@ -130,7 +131,7 @@ def critical_points(arch, u, metric="euclidean", seed: int = 0, *, stall_loops: 
     ends = r.solutions[r.success]
     Z = cs.images(ends)
     if len(Z):
-        first = _first_of_classes(Z, 1e-6)
+        first = representatives(Z, 1e-6)
         ends, Z = ends[first], Z[first]
     Pinv = np.linalg.inv(cs.P)
     complete = r.failed == 0 and len(ends) == E
@@ -216,35 +217,3 @@ def _classify(cs, lams, Z, w, Pinv, u, Q, k, real_tol, complete: bool) -> list[C
                                  int(index[i]) if index[i] >= 0 else None, kind, bool(smooth[i]),
                                  float(s[i, 0] / max(s[i, -1], 1e-300))))
     return out
-
-
-def real_points(Z: np.ndarray, ok: np.ndarray, real_tol: float = 1e-8, paired: bool = True
-                ) -> tuple[np.ndarray, np.ndarray]:
-    """(which critical points are real, which instances are consistent) for the critical points Z
-    (instances x E x D) of real problems, ``ok`` marking the regular ones.
-
-    The critical points of a real problem are closed under conjugation.  Where every point of an
-    instance is regular, z is real when its conjugate is nearer to z itself than to any other
-    critical point and |Im z| <= sqrt(real_tol) (1 + |z|) (so two real points about to meet, and a
-    conjugate pair just born, are told apart at distances far below a fixed tolerance); elsewhere (or not ``paired``: a complex
-    problem, or not all critical points found) when |Im z| <= real_tol (1 + |z|).
-    An instance whose non-real points do not pair up (an odd number) is not consistent: the points
-    are too close to the ED discriminant to be told apart."""
-    size = 1 + np.abs(Z).max(axis=2)
-    own = np.abs(Z.imag).max(axis=2)                                    # |z - conj z| / 2
-    isreal = ok & (own <= real_tol * size)
-    complete = ok.all(axis=1) & paired
-    if Z.shape[1] > 1 and complete.any():
-        near = complete[:, None] & (own <= np.sqrt(real_tol) * size)
-        inst, i = np.nonzero(near)               # only points near the real axis can be real
-        E = Z.shape[1]
-        closest = np.full(len(inst), np.inf)      # min over j != i of |conj z_i - z_j|
-        for a in range(0, len(inst), 4096):
-            s, t = inst[a:a + 4096], i[a:a + 4096]
-            d = np.abs(np.conj(Z[s, t])[:, None, :] - Z[s]).max(axis=2)
-            d[np.arange(len(s)), t] = np.inf
-            closest[a:a + 4096] = d.min(axis=1)
-        isreal[complete] = False
-        isreal[inst, i] = 2 * own[inst, i] < closest
-    consistent = ~complete | ((Z.shape[1] - isreal.sum(axis=1)) % 2 == 0)
-    return isreal, consistent

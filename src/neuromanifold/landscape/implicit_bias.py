@@ -37,7 +37,7 @@ from ..invariants.ed_degree import MAX_UNKNOWNS as ED_MAX_UNKNOWNS
 from ..invariants.ed_degree import generic_critical_points
 from ..invariants.metrics import metric as make_metric
 from ..results import Result
-from .critical import real_points
+from ..homotopy.solutions import real_points
 from .voronoi import wilson_interval
 
 
@@ -87,12 +87,18 @@ def _best_real_losses(arch, U: np.ndarray, Q: np.ndarray, seed: int, real_tol: f
 
 
 def _narrower_networks(arch) -> list:
-    from ..invariants.singular import _narrower
-
-    out = []
-    for layer in range(1, len(arch.widths) - 1):
-        for width in range(arch.widths[layer] - 1, -1, -1):
-            out.append((layer, width, _narrower(arch, layer, width) if width else None))
+    """(layer, width, the narrower network) for the family's narrower-layer strata, and (layer, 0,
+    None) for the zero network reached by emptying each such layer."""
+    out, layers = [], []
+    for sub in arch.subnetworks():
+        if sub.kind == "narrower layer" and sub.architecture is not None:
+            if sub.layer not in layers:
+                if layers:
+                    out.append((layers[-1], 0, None))
+                layers.append(sub.layer)
+            out.append((sub.layer, None, sub.architecture))
+    if layers:
+        out.append((layers[-1], 0, None))
     return out
 
 
@@ -124,15 +130,16 @@ def implicit_bias(arch, samples: int = 200, metric="euclidean", seed: int = 0, *
     result = ImplicitBiasResult(spec=str(arch), invariant="implicit_bias", value=None, certified=False,
                                 method="", seed=seed, samples=samples, runs=runs, steps=steps, lr=lr,
                                 dimension=k)
-    dense = arch.family in ("linear", "mlp")
+    dense = bool(_narrower_networks(arch))
     if minimiser is None:
         minimiser = dense and k < D
     if minimiser:
         # before the targets are drawn: at least one path per target, and the targets themselves
         guards.paths(f"{samples:,} targets on {arch}", samples, k, force, instead="use fewer --samples")
         if not dense:
-            raise NeuromanifoldError(f"the global-minimiser part needs the subnetwork strata of a dense family, "
-                                     f"not {arch.family!r}; pass minimiser=False for the training part only")
+            raise NeuromanifoldError(f"the global-minimiser part needs narrower-layer subnetworks, which the "
+                                     f"family {arch.family!r} does not declare (Architecture.subnetworks); pass "
+                                     f"minimiser=False for the training part only")
         U = rng.standard_normal((samples, D))
         smooth, ok = _best_real_losses(arch, U, Mt.Q, seed, force=force)
         best_sub = np.full(samples, np.inf)

@@ -69,26 +69,13 @@ class TrainResult(Result):
         plt.close(fig)
 
 
-def conserved_quantities(arch, param):
-    """theta -> vector of the conserved quantities (module docstring), and their description."""
-    if arch.family == "linear" and not arch.bias:
-        L = len(arch.widths) - 1
-
-        def q(theta):
-            P = param.unflatten(theta)
-            return jnp.concatenate([(P[f"W{i + 1}"].T @ P[f"W{i + 1}"] - P[f"W{i}"] @ P[f"W{i}"].T).ravel()
-                                    for i in range(1, L)] or [jnp.zeros(0)])
-        return q, "W_{i+1}^T W_{i+1} - W_i W_i^T at each hidden layer"
-    if arch.family == "mlp" and not arch.bias and len(param.powers) == 1:
-        k = int(param.powers[0])
-        L = len(arch.widths) - 1
-
-        def q(theta):
-            P = param.unflatten(theta)
-            return jnp.concatenate([jnp.sum(P[f"W{i}"] ** 2, axis=1) - k * jnp.sum(P[f"W{i + 1}"] ** 2, axis=0)
-                                    for i in range(1, L)] or [jnp.zeros(0)])
-        return q, f"||W_i[j,:]||^2 - {k} ||W_(i+1)[:,j]||^2 for each hidden neuron j"
-    return None, "none known for this architecture"
+def conserved_quantities(arch, param=None):
+    """theta -> vector of the conserved quantities the family declares
+    (:meth:`~neuromanifold.architectures.Architecture.conserved_quantities`), and their description."""
+    laws = arch.conserved_quantities()
+    if laws is None:
+        return None, f"none declared by the family {arch.family!r}"
+    return laws.function, laws.description
 
 
 def train(arch, target, metric="euclidean", *, steps: int = 1000, lr: float = 0.01, init=None,
@@ -133,7 +120,8 @@ def train(arch, target, metric="euclidean", *, steps: int = 1000, lr: float = 0.
     every = max(1, steps // max(record, 1))
     times, losses, ranks, drifts, margins = [], [], [], [], []
     dim_m = None
-    linear_r = min(arch.widths[1:-1]) if arch.family == "linear" and len(arch.widths) > 2 else None
+    form = arch.matrix_form()
+    linear_r = form.rank if form is not None and form.rank < min(form.rows, form.columns) else None
     distances = [] if linear_r is not None else None
 
     def log(t, th):
@@ -149,7 +137,7 @@ def train(arch, target, metric="euclidean", *, steps: int = 1000, lr: float = 0.
         margins.append(float(s[dim_m - 1] / max(s[0], 1e-300)) if dim_m >= 1 and s.size >= dim_m else 0.0)
         if distances is not None:
             # Eckart--Young: the distance of the end-to-end matrix to rank <= r - 1
-            sv = np.linalg.svd(np.asarray(coeffs(th, c)).reshape(arch.widths[-1], arch.widths[0]),
+            sv = np.linalg.svd(np.asarray(coeffs(th, c)).reshape(form.rows, form.columns),
                                compute_uv=False)
             distances.append(float(np.sqrt(np.sum(sv[linear_r - 1:] ** 2))))
         drifts.append(float(np.abs(np.asarray(qj(th)) - q0).max()) if q0 is not None and q0.size else 0.0)
