@@ -11,7 +11,9 @@ from collections import OrderedDict
 
 from ..errors import SpecError
 from .attention import Attention, attention
-from .base import Architecture, Parametrization, SymmetryGroup
+from .base import (Architecture, Conserved, FactorForm, LastLayers, MatrixForm, Parametrization, SymmetryGroup,
+                   TensorForm, WaringForm)
+from .subnetworks import Subnetwork
 from .conv import LCN, PCNN, lcn, pcnn
 from .dense import MLP, Linear, linear, mlp
 from .spec import read_call, suggest
@@ -113,6 +115,13 @@ __all__ = [
     "Linear",
     "Parametrization",
     "SymmetryGroup",
+    "Conserved",
+    "FactorForm",
+    "LastLayers",
+    "MatrixForm",
+    "Subnetwork",
+    "TensorForm",
+    "WaringForm",
     "attention",
     "lcn",
     "linear",

@@ -41,6 +41,7 @@ import jax.numpy as jnp
 import numpy as np
 from flint import fmpz_poly
 
+from .. import validate
 from ..architectures import parse
 from ..errors import NeuromanifoldError
 from ..results import Result
@@ -101,18 +102,12 @@ def on_boundary(arch, f, seed: int = 0) -> BoundaryResult:
     t0 = time.perf_counter()
     param = arch.parametrization()
     if arch.tensor_form() is not None:
-        w = np.asarray(f, float).reshape(-1)
-        if w.size != param.ambient_dimension or not np.all(np.isfinite(w)):
-            D = param.ambient_dimension
-            raise NeuromanifoldError(f"the point has {w.size} coordinates; V has dimension {D}: give {D} "
-                                     f"finite coefficients (in the order of `neuromanifold info {arch}`)")
+        w = validate.point(f, param.ambient_dimension, "the point", order=f"`neuromanifold info {arch}`")
         return _attention_boundary(arch, w, seed, dict(spec=str(arch), invariant="on_boundary", seed=seed,
                                                        point=w.tolist()))
     d = stride_one_degrees(arch)
-    w = np.asarray(f, float).reshape(-1)
-    if w.size != param.ambient_dimension or not np.all(np.isfinite(w)):
-        raise NeuromanifoldError(f"the filter has {w.size} entries; V has dimension {param.ambient_dimension}: "
-                                 f"give {param.ambient_dimension} finite coefficients w_0 .. w_{param.ambient_dimension - 1}")
+    n = param.ambient_dimension
+    w = validate.point(f, n, "the filter", where=f"the end-to-end filter w_0 .. w_{n - 1}")
     odd = sum(1 for di in d if di % 2)
     n1 = len(w) - 1
     common = dict(spec=str(arch), invariant="on_boundary", seed=seed, point=w.tolist(), odd_factors=odd,

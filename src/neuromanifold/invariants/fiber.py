@@ -248,9 +248,9 @@ def fiber(arch, seed: int = 0, *, point=None, real_samples: int = 16, force: boo
                                      f"the neuromanifold of {arch}, so its fibre is empty; give a matrix "
                                      f"of rank <= {form.rank}")
     elif point is not None:
-        raise NeuromanifoldError(f"--point is used for the real components of networks whose neuromanifold is "
-                                 f"a set of bounded-rank matrices (linear networks) only; {arch.family} fibres are "
-                                 f"computed at a random point: drop --point")
+        raise NeuromanifoldError(f"--point is used for the real components of linear networks only (families "
+                                 f"whose neuromanifold is a set of bounded-rank matrices); {arch.family} fibres "
+                                 f"are computed at a random point: drop --point")
     dim = dimension_result or compute_dimension(arch, seed=seed)
     k, N = int(dim.value), param.n_params
     fdim = N - k

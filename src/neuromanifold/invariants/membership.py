@@ -37,6 +37,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .. import validate
 from ..architectures import parse
 from ..errors import NeuromanifoldError
 from ..homotopy.certify import certify
@@ -63,12 +64,10 @@ def _check(arch, f, field_name):
     if field_name not in FIELDS:
         raise NeuromanifoldError(f"field {field_name!r}: use one of {', '.join(FIELDS)}")
     param = arch.parametrization()
-    f = np.asarray(f, dtype=complex if field_name == "complex" else float).reshape(-1) \
-        if not np.iscomplexobj(f) else np.asarray(f, complex).reshape(-1)
-    if f.size != param.ambient_dimension or not np.all(np.isfinite(f)):
-        raise NeuromanifoldError(f"the point has {f.size} coordinates; V has dimension "
-                                 f"{param.ambient_dimension}: give that many finite coefficients "
-                                 f"(order of `neuromanifold info {arch}`)")
+    f = validate.point(f, param.ambient_dimension, "the point", complex_ok=True,
+                       order=f"`neuromanifold info {arch}`")
+    if field_name == "complex":
+        f = f.astype(complex)
     return param, f
 
 

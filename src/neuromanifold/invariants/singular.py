@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import jax.numpy as jnp
 import numpy as np
 
-from .. import guards
+from .. import guards, validate
 from ..architectures import parse
 from ..backends import exact_rank
 from ..backends import primefield as pf
@@ -160,14 +160,9 @@ def is_singular(arch, f=None, *, theta=None, seed: int = 0, tol: float = 1e-8) -
     if (f is None) == (theta is None):
         raise NeuromanifoldError("give the point either as f (coefficients in V) or as theta (parameters)")
     if theta is not None:
-        theta = np.asarray(theta, float).reshape(-1)
-        if theta.size != param.n_params:
-            raise NeuromanifoldError(f"theta has {theta.size} entries; {arch} has {param.n_params} parameters")
+        theta = validate.point(theta, param.n_params, "theta", where=f"the parameters of {arch}")
         f = np.asarray(param.coefficients(theta), float)
-    f = np.asarray(f, float).reshape(-1)
-    if f.size != D or not np.all(np.isfinite(f)):
-        raise NeuromanifoldError(f"the point has {f.size} coordinates; V has dimension {D}: give {D} finite "
-                                 f"coefficients (order of `neuromanifold info`)")
+    f = validate.point(f, D, "the point", order=f"`neuromanifold info {arch}`")
     common = dict(spec=str(arch), invariant="is_singular", seed=seed, point=f.tolist())
     k = int(compute_dimension(arch, seed=seed).value)
     if k == D:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import jax
 import numpy as np
 
-from .. import guards
+from .. import guards, validate
 from ..architectures import parse
 from ..errors import NeuromanifoldError
 from ..homotopy.dedup import representatives
@@ -93,10 +93,8 @@ def critical_points(arch, u, metric="euclidean", seed: int = 0, *, stall_loops: 
     if not M.definite:
         raise NeuromanifoldError(f"the metric has rank {M.rank} < dim V = {len(M.Q)} (a pseudometric): "
                                  f"critical points are then not isolated; use more samples or a named metric")
-    u = np.asarray(u, dtype=complex).reshape(-1)
-    if u.shape != (param.ambient_dimension,):
-        raise NeuromanifoldError(f"the target has {u.size} coordinates; V has dimension "
-                                 f"{param.ambient_dimension}: give one coefficient per basis monomial and output")
+    u = validate.point(u, param.ambient_dimension, "the target u", complex_ok=True,
+                       where="one coefficient per basis monomial and output").astype(complex)
     k = int(compute_dimension(arch, seed=seed).value)
     common = dict(spec=str(arch), invariant="critical_points", seed=seed, dimension=k, metric=M.to_dict())
     if k == param.ambient_dimension:
@@ -106,8 +104,6 @@ def critical_points(arch, u, metric="euclidean", seed: int = 0, *, stall_loops: 
                                     global_minimum=0 if point.real else None,
                                     seconds=time.perf_counter() - t0, **common)
     guards.unknowns(f"the critical system of {arch}", k, ED_MAX_UNKNOWNS, force)
-    if not np.all(np.isfinite(u)):
-        raise NeuromanifoldError("the target has a non-finite coordinate (inf or nan): give finite numbers")
     cs, reps, w0, mono = generic_critical_points(param, k, M.Q, seed, stall_loops)
     E = len(reps)
     notes = [f"the generic problem has {E} critical points (monodromy, {mono.stopped} after "

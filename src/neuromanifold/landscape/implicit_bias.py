@@ -28,7 +28,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import guards
+from .. import guards, validate
 from ..architectures import parse
 from ..errors import NeuromanifoldError
 from ..homotopy.tracker import track
@@ -111,11 +111,9 @@ def implicit_bias(arch, samples: int = 200, metric="euclidean", seed: int = 0, *
     ``guards.MAX_SECONDS``, unless ``force``."""
     arch = parse(arch) if isinstance(arch, str) else arch
     t0 = time.perf_counter()
-    if samples < 1:
-        raise NeuromanifoldError(f"samples = {samples}: give at least 1")
-    if not (isinstance(steps, int) and steps >= 1) or not (lr > 0 and np.isfinite(lr)):
-        raise NeuromanifoldError(f"steps = {steps!r}, lr = {lr!r}: give steps >= 1 and a finite lr > 0, "
-                                 f"e.g. --steps 2000 --lr 0.01")
+    validate.count(samples, "samples", example="--samples 200")
+    validate.count(steps, "steps", example="--steps 2000")
+    validate.positive(lr, "lr", example="--lr 0.01")
     runs = samples if runs is None else runs
     param = arch.parametrization()
     k = int(compute_dimension(arch, seed=seed).value)

@@ -26,7 +26,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import guards
+from .. import guards, validate
 from ..architectures import parse
 from ..errors import NeuromanifoldError
 from ..invariants.metrics import metric as make_metric
@@ -90,14 +90,12 @@ def train(arch, target, metric="euclidean", *, steps: int = 1000, lr: float = 0.
     t0 = time.perf_counter()
     if method not in METHODS:
         raise NeuromanifoldError(f"method {method!r}: use one of {', '.join(METHODS)}")
-    if not (isinstance(steps, int) and steps >= 1) or not (lr > 0 and np.isfinite(lr)):
-        raise NeuromanifoldError(f"steps = {steps!r}, lr = {lr!r}: give steps >= 1 and a finite lr > 0")
+    validate.count(steps, "steps", example="steps=1000")
+    validate.positive(lr, "lr", example="lr=0.01")
     param = arch.parametrization()
     if hasattr(target, "Q") and hasattr(target, "u"):
         target, metric = target.u, target.Q
-    u = np.asarray(target, float).reshape(-1)
-    if u.size != param.ambient_dimension or not np.all(np.isfinite(u)):
-        raise NeuromanifoldError(f"the target has {u.size} coordinates; V has dimension {param.ambient_dimension}")
+    u = validate.point(target, param.ambient_dimension, "the target")
     Q = jnp.asarray(make_metric(param, metric, seed=seed).Q)
     coeffs = param.coefficient_function()
     c = jnp.asarray(param.constants_array())

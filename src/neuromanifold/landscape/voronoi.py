@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import guards
+from .. import guards, validate
 from ..errors import NeuromanifoldError
 from ..results import Result
 
@@ -100,8 +100,8 @@ def cusp_voronoi(samples: int = 100_000, box: float = 1.0, seed: int = 0, *, for
     """Area fraction of the cusp's Voronoi cell in [-box, box]^2 (module docstring); refused with
     its estimate past ``guards.MAX_SECONDS`` or the free memory unless ``force``."""
     t0 = time.perf_counter()
-    if samples < 1 or not box > 0 or not np.isfinite(box):
-        raise NeuromanifoldError(f"samples = {samples}, box = {box}: give samples >= 1 and a finite box > 0")
+    validate.count(samples, "samples", example="--samples 100000")
+    validate.positive(box, "box", example="--box 1.0")
     guards.check(f"the Voronoi cell from {samples:,} targets", samples * SAMPLE_SECONDS, force,
                  nbytes=samples * SAMPLE_BYTES, instead="use fewer --samples")
     rng = np.random.default_rng([seed, 157])
