@@ -46,8 +46,9 @@ def test_sweep_of_40_architectures_then_instantly_from_the_atlas(tmp_path):
     """dim of linear(widths=[d0, r, d2]) = r (d0 + d2 - r) for r <= min(d0, d2), else d0 d2."""
     path = str(tmp_path / "a.sqlite")
     ticks = []
-    first = sweep(GRID40, "dimension", atlas=path, workers=2, progress=lambda t, a: ticks.append(a))
+    first = sweep(GRID40, "dimension", atlas=path, workers=2, progress=lambda m, done, total: ticks.append((done, total)))
     assert len(first.rows) == 40 and first.computed == 40 and first.failed == 0 and len(ticks) == 40
+    assert sorted(ticks) == [(i, 40) for i in range(1, 41)]        # the package's one progress shape
     for row in first.rows:
         d0, r, d2 = json.loads(row["spec"].split("=")[1].rstrip(")"))
         rr = min(r, d0, d2)

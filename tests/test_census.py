@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 from neuromanifold.cli import app
 from neuromanifold.errors import NeuromanifoldError
 from neuromanifold.landscape import census
+from neuromanifold.report.figures import draw
 
 SPEC = "linear(widths=[3,1,3])"
 
@@ -33,7 +34,7 @@ def test_generic_census_properties(tmp_path):
     several = sum(n for key, n in r.table.items() if int(key.split(",")[1]) >= 2)
     assert several >= 0.2 * entered
     r.save(str(tmp_path / "c.json"))
-    r.plot(str(tmp_path / "c.png"))
+    draw(r, str(tmp_path / "c.png"))
     assert json.loads((tmp_path / "c.json").read_text())["table"] == r.table
     assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
 

@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 from neuromanifold.cli import app
 from neuromanifold.invariants.metrics import metric
 from neuromanifold.landscape import critical_points, discriminant_crossings
+from neuromanifold.report.figures import draw
 
 SPEC = "linear(widths=[3,1,3])"
 
@@ -28,7 +29,7 @@ def test_crossings_change_the_real_count_by_two_and_match_direct_solves(tmp_path
         for side, s in (("before", c["s"] - 1e-3), ("after", c["s"] + 1e-3)):
             direct = critical_points(SPEC, (1 - s) * u0 + s * u1, Q, seed=0)
             assert [direct.real_count, direct.minima] == c[side]
-    r.plot(str(tmp_path / "x.png"))
+    draw(r, str(tmp_path / "x.png"))
     assert (tmp_path / "x.png").read_bytes()[:4] == b"\x89PNG"
 
 

@@ -67,10 +67,10 @@ class Circulant(Architecture):
         T["W3"] = -P["W3"] @ G
         return T
 
-    def subnetworks(self):
+    def subnetworks(self, smallest=1):
         param = self.parametrization()
         out = []
-        for width in range(self.h - 1, 0, -1):
+        for width in range(self.h - 1, max(smallest, 1) - 1, -1):
             sub = Circulant(self.d, width, self.out)
             sp = sub.parametrization()
             out.append(Subnetwork(f"{sub} inside {self}", "narrower layer", sp.n_params, zero_padding(param, sp),

@@ -13,6 +13,7 @@ from neuromanifold.invariants.implicit import implicit_equations
 from neuromanifold.invariants.membership import contains
 from neuromanifold.invariants.singular import is_singular, singular_strata
 from neuromanifold.landscape.train import train
+from neuromanifold.report.figures import draw
 
 LIN = "linear(widths=[4,2,3])"
 CUBIC = 'mlp(widths=[2,2,1], activation="x^3")'
@@ -65,17 +66,16 @@ def test_singular_locus_of_rank_two_matrices():
 def test_strata_of_convolutional_and_attention_networks():
     """A zero filter tap is a smaller filter: lcn(filters=[2,2]) (dim 3) has strata of dimension
     2 = (1 - 1) + (2 - 1) + 1 (stride-one lcn: dim = sum (k_l - 1) + 1).  A rank-one query or key
-    matrix is the collapsed head attention(a=1), whose certified dimension the stratum's image
-    dimension must equal."""
-    import neuromanifold as nm
-
+    matrix is the collapsed head attention(a=1), of dimension dout d + m(2d - m) - 1 with m = 1
+    (rank-one K^T Q, arXiv 2408.17221): 1*2 + 3 - 1 = 4 for d = 2, dout = 1; M itself has m = 2: 5."""
     lcn = singular_strata("lcn(filters=[2,2], strides=[1,1])")
     assert lcn.dimension == 3 and len(lcn.strata) == 4
     assert all(s.kind == "zero tap" and s.dimension == 2 for s in lcn.strata)
     att = singular_strata("attention(d=2, a=2, t=2, dout=1)")
-    collapsed = nm.dimension("attention(d=2, a=1, t=2, dout=1)")
-    assert collapsed.certified
-    assert {s.dimension for s in att.strata} == {collapsed.value} and "collapsed head" in att.strata[0].subnetwork
+    d, dout = 2, 1
+    assert att.dimension == dout * d + 2 * (2 * d - 2) - 1
+    assert {s.dimension for s in att.strata} == {dout * d + 1 * (2 * d - 1) - 1}
+    assert "collapsed head" in att.strata[0].subnetwork
 
 
 def test_singular_refuses_bad_points_and_families():
@@ -252,7 +252,7 @@ def test_cusp_voronoi_cell_has_positive_area(tmp_path):
     assert nearest_is_cusp(np.column_stack([-np.linspace(0.01, 1, 20), np.zeros(20)])).all()
     r = cusp_voronoi(20000, seed=1)
     assert 0.3 < r.fraction < 0.6 and r.interval[0] < r.fraction < r.interval[1]
-    r.plot(str(tmp_path / "v.png"))
+    draw(r, str(tmp_path / "v.png"))
     assert (tmp_path / "v.png").read_bytes()[:4] == b"\x89PNG"
 
 

@@ -38,3 +38,27 @@ def test_layers_4_to_7_ask_capabilities_not_family_names():
                     if isinstance(side, ast.Attribute) and side.attr == "family":
                         found.append(f"{name}:{node.lineno}")
     assert not found, found
+
+
+def test_one_progress_shape():
+    """track, monodromy, census and dimension report progress(message, done, total)."""
+    import jax.numpy as jnp
+    import numpy as np
+
+    import neuromanifold as nm
+    from neuromanifold.homotopy import System, monodromy_solve, track
+
+    seen = []
+    log = lambda message, done=None, total=None: seen.append((message, done, total))   # noqa: E731
+    sq = System(lambda z, p: jnp.stack([z[0] ** 2 - p[0]]), 1, 1)
+    track(sq, [[1.0], [-1.0]], [1.0], [4.0], progress=log)
+    assert seen and seen[-1] == ("paths", 2, 2)
+    seen.clear()
+    monodromy_solve(sq, np.array([1.0 + 0j]), np.array([1.0 + 0j]), stall_loops=3, progress=log)
+    assert seen and all(m.startswith("monodromy loop") and d in (1, 2) for m, d, _ in seen)
+    seen.clear()
+    nm.dimension("linear(widths=[2,1,2])", progress=log)
+    assert seen and all(isinstance(m, str) for m, _, _ in seen)
+    seen.clear()
+    nm.census("linear(widths=[2,1,2])", 3, progress=log)
+    assert seen[-1][0] == "paths" and seen[-1][1] == seen[-1][2] == 3 * 2          # ED degree 2, 3 instances

@@ -88,12 +88,16 @@ def _errors():
 
 @contextmanager
 def _status(enabled: bool):
-    """A Rich spinner on stderr showing the current stage (only on a terminal)."""
+    """A Rich spinner on stderr showing the current stage (only on a terminal); yields a progress
+    callback of the package's one shape, ``progress(message, done, total)``."""
     if not enabled or not err.is_terminal:
         yield None
         return
     with err.status("starting") as status:
-        yield lambda message: status.update(message)
+        def progress(message: str, done: int | None = None, total: int | None = None) -> None:
+            count = "" if done is None else f" ({done} of {total})" if total else f" ({done})"
+            status.update(message + count)
+        yield progress
 
 
 def _print_json(items):
@@ -168,9 +172,8 @@ def degree(
         results = []
         for spec in specs:
             with _status(not as_json) as progress:
-                tick = (lambda loop, n: progress(f"monodromy loop {loop}: {n} points")) if progress else None
                 results.append(_ask("degree", spec, {"msolve": msolve}, seed, atlas, recompute, force=force,
-                                    progress=tick))
+                                    progress=progress))
         _emit(results, as_json, _table("degree"))
 
 
@@ -192,10 +195,8 @@ def edd(
         results = []
         for spec in specs:
             with _status(not as_json) as progress:
-                tick = (lambda loop, n: progress(f"monodromy loop {loop}: {n} critical points")) \
-                    if progress else None
                 results.append(_ask("ed_degree", spec, {"metric": metric, "msolve": msolve}, seed, atlas,
-                                    recompute, force=force, progress=tick))
+                                    recompute, force=force, progress=progress))
         _emit(results, as_json, _table("ed_degree"))
 
 
@@ -259,12 +260,12 @@ def census(
             with Progress(console=err, transient=True) as bar:
                 task = bar.add_task("paths", total=None)
                 return entry.call(spec, seed, options, workers=workers, force=force,
-                                  progress=lambda n: bar.advance(task, n))
+                                  progress=lambda message, done, total: bar.update(task, completed=done, total=total))
         result = _ask("census", spec, options, seed, atlas, recompute, run=compute)
         if save:
             result.save(save)
         if plot:
-            result.plot(plot)
+            _draw(result, plot)
         _emit([result], as_json, _table("census"))
 
 
@@ -291,7 +292,7 @@ def crossings(
         with _status(not as_json):
             result = discriminant_crossings(spec, a, b, metric, seed=seed, grid=grid, force=force)
         if plot:
-            result.plot(plot)
+            _draw(result, plot)
         _emit([result], as_json, crossings_table)
 
 
@@ -418,7 +419,7 @@ def voronoi(
         _output(plot, "--plot", figure=True)
         result = cusp_voronoi(samples, box, seed, force=force)
         if plot:
-            result.plot(plot)
+            _draw(result, plot)
         _emit([result], as_json, lambda r: result_table(r, [
             ("95% interval", "interval"), ("area", "area"), ("samples", "samples")]))
 
@@ -479,7 +480,7 @@ def train(
         with _status(not as_json):
             result = run(spec, target, steps=steps, lr=lr, method=method, seed=seed, force=force)
         if plot:
-            result.plot(plot)
+            _draw(result, plot)
         _emit([result], as_json, lambda r: result_table(r, [
             ("method", "method"), ("horizon", "horizon"), ("conserved", "conserved"),
             ("final drift", "drift"), ("final Jacobian rank", "jacobian_rank")]))
@@ -526,7 +527,7 @@ def sweep(
             columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
             with Progress(*columns, console=err, transient=True) as bar:
                 job = bar.add_task("sweep", total=total)
-                result = run(pattern, names, progress=lambda task, answer: bar.advance(job), **kwargs)
+                result = run(pattern, names, progress=lambda message, done, total: bar.advance(job), **kwargs)
         if as_json:
             _print_json([result.to_dict()])
             return
@@ -674,6 +675,12 @@ def _ask(name: str, spec: str, options: dict | None, seed: int, atlas, recompute
     from .atlas.compute import through_atlas
 
     return through_atlas(name, spec, options, seed, run, atlas=atlas, recompute=recompute, **extra)
+
+
+def _draw(result, path: str) -> None:
+    from .report.figures import draw
+
+    draw(result, path)
 
 
 def _table(name: str):

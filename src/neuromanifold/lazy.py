@@ -25,6 +25,8 @@ class lazy:  # noqa: N801 - used as a module name
         object.__setattr__(self, "_module", None)
 
     def __getattr__(self, attr: str):
+        if attr.startswith("__") or attr in lazy.__slots__:    # copy/pickle probes, unset slots
+            raise AttributeError(attr)
         module = self._module
         if module is None:
             module = importlib.import_module(self._name)

@@ -88,8 +88,15 @@ class Invariant:
 
 
 def attribute(path: str):
+    """The object named ``"module:attribute"``: a module of the package (``invariants.degree``), or
+    any importable one (``time:sleep``); dotted attributes are followed."""
     module, attr = path.split(":")
-    found = importlib.import_module("." + module, __package__)
+    try:
+        found = importlib.import_module("." + module, __package__)
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__package__}.{module}":
+            raise
+        found = importlib.import_module(module)
     for part in attr.split("."):
         found = getattr(found, part)
     return found

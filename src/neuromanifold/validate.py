@@ -19,9 +19,10 @@ from .errors import NeuromanifoldError
 
 
 def point(value, size: int, name: str = "the point", *, where: str = "coefficients in V", complex_ok: bool = False,
-          order: str | None = None) -> np.ndarray:
+          order: str | None = None, in_v: bool = True) -> np.ndarray:
     """A flat vector of ``size`` finite numbers (float, or complex where ``complex_ok`` and the
-    value is complex); ``where`` says what its entries are, ``order`` where their order is listed."""
+    value is complex); ``where`` says what its entries are, ``order`` where their order is listed,
+    ``in_v`` that it is a point of V (the message then names V's dimension)."""
     try:
         arr = np.asarray(value)
         if arr.dtype == object or arr.dtype.kind not in "biufc":
@@ -31,8 +32,9 @@ def point(value, size: int, name: str = "the point", *, where: str = "coefficien
         raise NeuromanifoldError(f"{name} must be a list of numbers ({where}), got {str(value)[:80]!r}") from exc
     if arr.size != size:
         hint = f" (order of {order})" if order else ""
-        raise NeuromanifoldError(f"{name} has {arr.size} coordinates; it needs {size} ({where}){hint}: give "
-                                 f"{size} finite numbers")
+        space = f"V has dimension {size}" if in_v else f"it needs {size}"
+        raise NeuromanifoldError(f"{name} has {arr.size} coordinates; {space}: give {size} finite numbers "
+                                 f"({where}){hint}")
     bad = np.flatnonzero(~np.isfinite(arr))
     if bad.size:
         raise NeuromanifoldError(f"{name} has a non-finite coordinate (inf or nan) at index {int(bad[0])}: give "
@@ -44,7 +46,7 @@ def count(value, name: str, *, minimum: int = 1, example: str | None = None) -> 
     """An integer >= ``minimum`` (bools are refused)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         hint = f", e.g. {example}" if example else ""
-        raise NeuromanifoldError(f"{name} = {value!r}: give an integer >= {minimum}{hint}")
+        raise NeuromanifoldError(f"{name} = {value!r}: give an integer, at least {minimum}{hint}")
     return int(value)
 
 

@@ -120,7 +120,7 @@ class Attention(Architecture):
         return T
 
     # -- capabilities --------------------------------------------------------------------
-    def subnetworks(self) -> list:
+    def subnetworks(self, smallest: int = 1) -> list:
         """Every weight block of lower rank (a rank-deficient Q or K: a collapsed head)."""
         return low_rank_blocks(self, self.parametrization(), list(self.param_shapes),
                                lambda name: " (a collapsed head)" if name[0] in "QK" else "")

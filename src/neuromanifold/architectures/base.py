@@ -229,9 +229,11 @@ class Architecture(ABC):
         return None
 
     # -- capabilities: what layers 4-5 ask of a family; the defaults say it has none ----------
-    def subnetworks(self) -> list:
+    def subnetworks(self, smallest: int = 1) -> list:
         """The subnetwork strata of parameter space (:class:`~.subnetworks.Subnetwork`), for
-        ``singular_strata`` and ``implicit_bias``; default: none declared."""
+        ``singular_strata`` and ``implicit_bias``; ``smallest`` is the least width of a narrower
+        layer (0 adds, per hidden layer, the stratum of zero neurons, whose network computes f = 0:
+        an entry without embedding or architecture).  Default: none declared."""
         return []
 
     def conserved_quantities(self) -> Conserved | None:

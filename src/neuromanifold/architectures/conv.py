@@ -113,7 +113,7 @@ class _Conv(Architecture):
             T[f"u{l + 1}"] = T[f"u{l + 1}"] - k * xi[l - 1] * P[f"u{l + 1}"]
         return T
 
-    def subnetworks(self) -> list:
+    def subnetworks(self, smallest: int = 1) -> list:
         """A zero last tap and a zero first tap of each filter of size >= 2: the network with that
         filter one shorter (shifted, for the first tap)."""
         param = self.parametrization()

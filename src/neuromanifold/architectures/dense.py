@@ -114,13 +114,17 @@ class _Dense(Architecture):
                  for k, v in self.spec_items()]
         return parse(format_spec(self.family, items))
 
-    def subnetworks(self) -> list[Subnetwork]:
+    def subnetworks(self, smallest: int = 1) -> list[Subnetwork]:
         """Every hidden layer with fewer live neurons (the narrower network's weights in the
-        top-left corners, the rest zero)."""
+        top-left corners, the rest zero), down to ``smallest`` of them."""
         param = self.parametrization()
         out = []
         for layer in range(1, len(self.widths) - 1):
-            for width in range(self.widths[layer] - 1, 0, -1):
+            for width in range(self.widths[layer] - 1, smallest - 1, -1):
+                if width == 0:
+                    out.append(Subnetwork(f"zero neurons at layer {layer} (f = 0)", "narrower layer", 0, None,
+                                          None, layer))
+                    continue
                 sub = self.narrower(layer, width)
                 sp = sub.parametrization()
                 out.append(Subnetwork(f"{sub} inside {self}", "narrower layer", sp.n_params,
@@ -364,10 +368,10 @@ class MLP(_Dense):
                           forms=w[self.depth - 2], degree=act.powers[0], terms=w[self.depth - 1],
                           outputs=w[self.depth], affine=self.bias)
 
-    def subnetworks(self) -> list[Subnetwork]:
+    def subnetworks(self, smallest: int = 1) -> list[Subnetwork]:
         """Narrower hidden layers, and every weight matrix of lower rank."""
         names = [n for n in self.param_shapes if n.startswith("W")]
-        return super().subnetworks() + low_rank_blocks(self, self.parametrization(), names)
+        return super().subnetworks(smallest) + low_rank_blocks(self, self.parametrization(), names)
 
     def conserved_quantities(self) -> Conserved | None:
         """The rescaling laws of a monomial activation c x^k without biases."""

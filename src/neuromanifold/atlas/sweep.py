@@ -9,9 +9,9 @@ killed sweep loses at most the tasks in flight and a rerun finishes the grid.  A
 (a bad spec in the grid, a numerical failure, the time limit) is stored as failed with its reason
 and the sweep goes on; failed tasks are tried again by the next run.
 
-Local workers are fresh interpreters (``python -m neuromanifold.atlas.sweep``) fed tasks as JSON
-lines: no fork of a process with XLA threads, no re-import of the caller's script, and a task
-past its time limit is ended by killing its worker (a new one takes its place).  With a Dask
+Local workers are the package's worker pool (:mod:`neuromanifold.pool`: fresh interpreters, no
+fork of a process with XLA threads, no re-import of the caller's script); a task past its time
+limit is ended by killing its worker (a new one takes its place).  With a Dask
 scheduler address the same task function runs on the cluster's workers (they must see the atlas
 file).
 """
@@ -19,12 +19,8 @@ file).
 from __future__ import annotations
 
 import itertools
-import json
 import os
 import re
-import subprocess
-import sys
-import threading
 import time
 from dataclasses import dataclass, field
 
@@ -87,10 +83,6 @@ class SweepResult:
         return dict(vars(self))
 
 
-def _task_line(task: dict) -> str:
-    return json.dumps(task) + "\n"
-
-
 def run_task(task: dict) -> dict:
     """Compute and store one task (in whatever process runs it); failures are stored too."""
     t0 = time.perf_counter()
@@ -109,39 +101,6 @@ def run_task(task: dict) -> dict:
         atlas.close()
 
 
-class _Worker:
-    """A worker interpreter reading task lines on stdin and answering result lines on stdout."""
-
-    def __init__(self, answers: list, lock: threading.Condition):
-        self.proc = subprocess.Popen([sys.executable, "-m", "neuromanifold.atlas.sweep"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1)
-        self.task = None
-        self.started = 0.0
-        self._answers, self._lock = answers, lock
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self):
-        for line in self.proc.stdout:
-            if line.startswith("{"):
-                with self._lock:
-                    self._answers.append((self, json.loads(line)))
-                    self._lock.notify_all()
-        with self._lock:
-            self._answers.append((self, None))          # the worker is gone
-            self._lock.notify_all()
-
-    def give(self, task: dict):
-        self.task, self.started = task, time.perf_counter()
-        self.proc.stdin.write(_task_line(task))
-        self.proc.stdin.flush()
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-
-
 def _failure(task: dict, reason: str, seconds: float) -> dict:
     """Store a failed task (one the worker could not store itself) and give its answer."""
     with Atlas(task["atlas"]) as store:
@@ -151,54 +110,20 @@ def _failure(task: dict, reason: str, seconds: float) -> dict:
 
 
 def _run_local(tasks: list[dict], workers: int, timeout: float | None, on_done) -> None:
-    answers: list = []
-    lock = threading.Condition()
-    pool = [_Worker(answers, lock) for _ in range(max(1, min(workers, len(tasks))))]
-    queue = list(tasks)
-    busy = 0
+    """The tasks in the package's worker pool (:mod:`neuromanifold.pool`): a task that runs past
+    ``timeout`` or whose worker dies is stored as failed with the reason."""
+    from ..pool import Pool
 
-    def next_task(w):
-        nonlocal busy
-        if queue:
-            w.give(queue.pop(0))
-            busy += 1
-
-    def finish(w, answer, replace: bool):
-        """w's task is over: report it, replace w if it is gone, give the next task."""
-        nonlocal busy
-        task, w.task = w.task, None
-        busy -= 1
-        if answer is None:                          # the worker died mid-task
-            answer = _failure(task, "the worker process died", time.perf_counter() - w.started)
-        if replace:
-            w.kill()
-            pool[pool.index(w)] = w = _Worker(answers, lock)
-        on_done(task, answer)
-        next_task(w)
-
-    try:
-        for w in pool:
-            next_task(w)
-        while busy:
-            with lock:
-                lock.wait(timeout=0.2)
-                got, answers[:] = list(answers), []
-            for w, answer in got:
-                if w.task is not None:
-                    finish(w, answer, replace=answer is None)
-            if timeout:
-                now = time.perf_counter()
-                for w in list(pool):
-                    if w.task is not None and now - w.started > timeout:
-                        reason = f"time limit: still running after {timeout:g} s (--task-timeout)"
-                        finish(w, _failure(w.task, reason, now - w.started), replace=True)
-    finally:
-        for w in pool:
-            try:
-                w.proc.stdin.close()
-            except OSError:
-                pass
-            w.kill()
+    with Pool(min(workers, len(tasks)), timeout) as pool:
+        by_job = {pool.submit("atlas.sweep:run_task", task).index: task for task in tasks}
+        for job in pool.as_completed():
+            task = by_job[job.index]
+            if job.ok:
+                answer = job.value
+            else:
+                reason = job.reason + (" (--task-timeout)" if job.reason.startswith("time limit") else "")
+                answer = _failure(task, reason, job.seconds)
+            on_done(task, answer)
 
 
 def _run_dask(tasks: list[dict], scheduler: str, timeout: float | None, on_done) -> None:
@@ -277,7 +202,7 @@ def sweep(pattern: str, invariants, options: dict | None = None, seed: int = 0, 
     def on_done(task, answer):
         done[task["id"]] = (task, answer)
         if progress is not None:
-            progress(task, answer)
+            progress(f"{task['invariant']} of {task['spec']}", len(done), len(tasks))
 
     if tasks:
         if scheduler:
@@ -293,18 +218,3 @@ def sweep(pattern: str, invariants, options: dict | None = None, seed: int = 0, 
                        computed=sum(1 for r in rows if not r["cached"] and r["status"] == "ok"),
                        cached=sum(1 for r in rows if r["cached"]),
                        failed=sum(1 for r in rows if r["status"] == "failed"))
-
-
-def _serve() -> None:
-    """Worker loop: one JSON task per stdin line, one JSON answer per stdout line."""
-    for line in sys.stdin:
-        line = line.strip()
-        if not line:
-            continue
-        answer = run_task(json.loads(line))
-        sys.stdout.write(json.dumps(answer) + "\n")
-        sys.stdout.flush()
-
-
-if __name__ == "__main__":
-    _serve()

@@ -1,12 +1,65 @@
-"""Rules shared by the jaxpr interpreters (residues mod p in :mod:`.modular`, object arrays in
-:mod:`.objects`): how a dot_general becomes a batched matrix product, lax.pad, and data movement
-and index arithmetic done by NumPy (eager JAX would compile a small program for every shape)."""
+"""The one jaxpr walker, and the rules its interpreters share.
+
+:func:`walk` runs a jaxpr equation by equation with a pluggable ``apply(eqn, invals) -> outvals``:
+residues mod p (:mod:`.modular`), object arrays such as balls, disks or straight-line-program
+nodes (:mod:`.objects`), and JAX itself with small products unrolled (:mod:`.small_dots`).
+:func:`sub_jaxpr` finds the sub-program an equation calls.  The shared rules: how a dot_general
+becomes a batched matrix product, lax.pad, and data movement and index arithmetic done by NumPy
+(eager JAX would compile a small program for every shape).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import numpy as np
+from jax.extend import core as jcore
+
+#: Parameters under which an equation carries the sub-program it calls (pjit, custom_jvp_call, ...).
+CALL_KEYS = ("jaxpr", "call_jaxpr", "fun_jaxpr")
+
+
+def sub_jaxpr(eqn, keys=CALL_KEYS):
+    """(jaxpr, consts) of the sub-program the equation calls, or None."""
+    for key in keys:
+        sub = eqn.params.get(key)
+        if sub is not None and (hasattr(sub, "jaxpr") or isinstance(sub, jcore.Jaxpr)):
+            if hasattr(sub, "jaxpr"):
+                return sub.jaxpr, list(getattr(sub, "consts", []))
+            return sub, []
+    return None
+
+
+def walk(jaxpr, consts, args, apply: Callable, literal: Callable = lambda v: v.val, *, free: bool = False) -> list:
+    """The outputs of ``jaxpr`` at ``args``: every equation's inputs read from the environment
+    (literals through ``literal``), its outputs ``apply(eqn, invals)``; with ``free``, a value is
+    dropped after its last use (large object arrays)."""
+    env = {}
+    last_use = {}
+    if free:
+        for i, eqn in enumerate(jaxpr.eqns):
+            for v in eqn.invars:
+                if not isinstance(v, jcore.Literal):
+                    last_use[v] = i
+    keep = {v for v in jaxpr.outvars if not isinstance(v, jcore.Literal)}
+
+    def read(v):
+        return literal(v) if isinstance(v, jcore.Literal) else env[v]
+
+    for v, c in zip(jaxpr.constvars, consts):
+        env[v] = c
+    for v, a in zip(jaxpr.invars, args):
+        env[v] = a
+    for i, eqn in enumerate(jaxpr.eqns):
+        outs = apply(eqn, [read(v) for v in eqn.invars])
+        for v, val in zip(eqn.outvars, outs):
+            if not isinstance(v, jcore.DropVar):
+                env[v] = val
+        if free:
+            for v in eqn.invars:
+                if not isinstance(v, jcore.Literal) and last_use.get(v) == i and v not in keep:
+                    env.pop(v, None)
+    return [read(v) for v in jaxpr.outvars]
 
 
 def dot_general_operands(lhs, rhs, dimension_numbers, xp=np):

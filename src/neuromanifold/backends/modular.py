@@ -26,11 +26,10 @@ from collections.abc import Callable
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.extend import core as jcore
 
 from ..errors import NotPolynomialError
 from . import primefield as pf
-from .jaxpr_rules import dot_general_operands, numpy_integer, pad
+from .jaxpr_rules import dot_general_operands, numpy_integer, pad, sub_jaxpr, walk
 
 # Primitives evaluated with NumPy on residues (pure data movement).
 _STRUCTURAL = {
@@ -39,8 +38,6 @@ _STRUCTURAL = {
 }
 # Pure data movement delegated to JAX itself (exact: no arithmetic on the values).
 _JAX_STRUCTURAL = {"gather", "scatter", "dynamic_slice", "dynamic_update_slice"}
-# Calls into sub-jaxprs.
-_CALL_KEYS = ("jaxpr", "call_jaxpr", "fun_jaxpr")
 
 
 def _is_float(aval) -> bool:
@@ -78,31 +75,8 @@ def _is_float_array(c) -> bool:
 
 
 def _eval(jaxpr, consts, args, p: int, xp=np):
-    env = {}
-    last_use = {}
-    for i, eqn in enumerate(jaxpr.eqns):
-        for v in eqn.invars:
-            if not isinstance(v, jcore.Literal):
-                last_use[v] = i
-    keep = {v for v in jaxpr.outvars if not isinstance(v, jcore.Literal)}
-
-    def read(v):
-        return _literal(v, p) if isinstance(v, jcore.Literal) else env[v]
-
-    for v, c in zip(jaxpr.constvars, consts):
-        env[v] = c
-    for v, a in zip(jaxpr.invars, args):
-        env[v] = a
-    for i, eqn in enumerate(jaxpr.eqns):
-        invals = [read(v) for v in eqn.invars]
-        outs = _apply(eqn, invals, p, xp)
-        for v, val in zip(eqn.outvars, outs):
-            if not isinstance(v, jcore.DropVar):
-                env[v] = val
-        for v in eqn.invars:
-            if not isinstance(v, jcore.Literal) and last_use.get(v) == i and v not in keep:
-                env.pop(v, None)
-    return [read(v) for v in jaxpr.outvars]
+    return walk(jaxpr, consts, args, lambda eqn, invals: _apply(eqn, invals, p, xp), lambda v: _literal(v, p),
+                free=True)
 
 
 def _bind(prim, invals, params, xp) -> list:
@@ -120,11 +94,9 @@ def _apply(eqn, invals, p: int, xp) -> list:
     prim = eqn.primitive
     name = prim.name
     params = eqn.params
-    for key in _CALL_KEYS:
-        sub = params.get(key)
-        if sub is not None and (hasattr(sub, "jaxpr") or isinstance(sub, jcore.Jaxpr)):
-            inner = sub.jaxpr if hasattr(sub, "jaxpr") else sub
-            return _eval(inner, _constants(getattr(sub, "consts", []), p), invals, p, xp)
+    sub = sub_jaxpr(eqn)
+    if sub is not None:
+        return _eval(sub[0], _constants(sub[1], p), invals, p, xp)
     out_avals = [v.aval for v in eqn.outvars]
     if any(_is_complex(a) for a in out_avals):
         raise NotPolynomialError(f"'{name}' produces complex values, which have no meaning over F_p")
@@ -330,8 +302,7 @@ def _primitive_names(jaxpr) -> set:
     names = set()
     for eqn in jaxpr.eqns:
         names.add(eqn.primitive.name)
-        for key in _CALL_KEYS:
-            sub = eqn.params.get(key)
-            if sub is not None:
-                names |= _primitive_names(sub.jaxpr if hasattr(sub, "jaxpr") else sub)
+        sub = sub_jaxpr(eqn)
+        if sub is not None:
+            names |= _primitive_names(sub[0])
     return names

@@ -29,7 +29,7 @@ import numpy as np
 from flint import nmod_mpoly_ctx
 
 from ..errors import NeuromanifoldError
-from .objects import ObjectFunction
+from .objects import expand as expand_objects
 
 
 def binary() -> str | None:
@@ -164,9 +164,5 @@ def expand(fn, example_args: list, residue_args: list, n_vars: int, prime: int,
             flat[i] = ctx.constant(int(v) % prime)
         return out
 
-    u = np.empty(n_vars, dtype=object)
-    for i in range(n_vars):
-        u[i] = gens[i]
-    f = ObjectFunction(fn, *example_args)
-    out = f(u, *[as_poly_array(a) for a in residue_args], lift=lift)
-    return np.asarray(out).reshape(-1), [str(g) for g in gens]
+    out = expand_objects(fn, example_args, gens, lift, [as_poly_array(a) for a in residue_args])
+    return out, [str(g) for g in gens]

@@ -17,12 +17,10 @@ from collections.abc import Callable
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.extend import core as jcore
 
 from ..errors import NotPolynomialError
-from .jaxpr_rules import dot_general_operands, move, numpy_integer, pad
+from .jaxpr_rules import dot_general_operands, move, numpy_integer, pad, sub_jaxpr, walk
 
-_CALL_KEYS = ("jaxpr", "call_jaxpr", "fun_jaxpr")
 _INDEXED = {"gather", "dynamic_slice", "rev", "slice", "transpose", "reshape", "squeeze",
             "expand_dims", "broadcast_in_dim", "copy", "copy_p"}
 
@@ -52,34 +50,17 @@ def _lift_array(a, lift):
 
 
 def _eval(jaxpr, consts, args, lift):
-    env = {}
-
-    def read(v):
-        if isinstance(v, jcore.Literal):
-            return _lift_array(v.val, lift) if _is_value(v.aval) else np.asarray(v.val)
-        return env[v]
-
-    for v, c in zip(jaxpr.constvars, consts):
-        env[v] = c
-    for v, a in zip(jaxpr.invars, args):
-        env[v] = a
-    for eqn in jaxpr.eqns:
-        outs = _apply(eqn, [read(v) for v in eqn.invars], lift)
-        for v, val in zip(eqn.outvars, outs):
-            if not isinstance(v, jcore.DropVar):
-                env[v] = val
-    return [read(v) for v in jaxpr.outvars]
+    def literal(v):
+        return _lift_array(v.val, lift) if _is_value(v.aval) else np.asarray(v.val)
+    return walk(jaxpr, consts, args, lambda eqn, invals: _apply(eqn, invals, lift), literal)
 
 
 def _apply(eqn, invals, lift) -> list:
     prim, name, params = eqn.primitive, eqn.primitive.name, eqn.params
-    for key in _CALL_KEYS:
-        sub = params.get(key)
-        if sub is not None and (hasattr(sub, "jaxpr") or isinstance(sub, jcore.Jaxpr)):
-            inner = sub.jaxpr if hasattr(sub, "jaxpr") else sub
-            consts = [_lift_array(c, lift) if _is_inexact(c) else np.asarray(c)
-                      for c in getattr(sub, "consts", [])]
-            return _eval(inner, consts, invals, lift)
+    sub = sub_jaxpr(eqn)
+    if sub is not None:
+        consts = [_lift_array(c, lift) if _is_inexact(c) else np.asarray(c) for c in sub[1]]
+        return _eval(sub[0], consts, invals, lift)
     out_avals = [v.aval for v in eqn.outvars]
     if not any(_is_value(a) for a in out_avals):
         if any(_is_value(v.aval) for v in eqn.invars):
@@ -249,3 +230,16 @@ class ObjectFunction:
     def __call__(self, *args, lift: Callable):
         outs = evaluate(self.closed_jaxpr, [_obj(a) for a in args], lift)
         return outs[0] if len(outs) == 1 else outs
+
+
+def expand(fn: Callable, example_args: list, generators, lift: Callable, rest: list = ()) -> np.ndarray:
+    """The polynomials a JAX function computes, expanded in a polynomial ring: ``fn(u, *rest)`` is
+    traced at ``example_args`` (u first) and run with u = ``generators`` (ring elements) and
+    ``rest`` (object arrays of ring elements), every constant read through ``lift``; the flat
+    object array of the outputs.  (The one expansion: :func:`neuromanifold.homotopy.export.expand`
+    over C, :func:`neuromanifold.backends.msolve.expand` over F_p.)"""
+    u = np.empty(len(generators), dtype=object)
+    for i, g in enumerate(generators):
+        u[i] = g
+    out = ObjectFunction(fn, *example_args)(u, *rest, lift=lift)
+    return np.asarray(out).reshape(-1)

@@ -177,3 +177,11 @@ def inverse_matrix(S: np.ndarray, p: int) -> np.ndarray:
         M -= reduce(np.multiply.outer(f, row), p)
         reduce(M, p, out=M)
     return M[:, r:].copy()
+
+
+def monomial(x, e, p: int) -> int:
+    """prod_i x_i^e_i mod p for integers x_i (Python ints: exact for any p)."""
+    out = 1
+    for xi, ei in zip(x, e):
+        out = out * pow(int(xi), int(ei), p) % p
+    return out

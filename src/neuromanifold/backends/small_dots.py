@@ -19,7 +19,8 @@ from collections.abc import Callable
 import jax
 import numpy as np
 from jax import lax
-from jax.extend import core as jcore
+
+from .jaxpr_rules import walk
 
 #: Largest M*K*N (per example) written as a broadcast product and sum.
 MAX_WORK = 4096
@@ -57,29 +58,16 @@ def _work(eqn) -> int:
 
 
 def _eval(jaxpr, consts, args, max_work):
-    env = {}
-
-    def read(v):
-        return v.val if isinstance(v, jcore.Literal) else env[v]
-
-    for v, c in zip(jaxpr.constvars, consts):
-        env[v] = c
-    for v, a in zip(jaxpr.invars, args):
-        env[v] = a
-    for eqn in jaxpr.eqns:
-        ins = [read(v) for v in eqn.invars]
+    def apply(eqn, ins):
         name = eqn.primitive.name
         if name == "dot_general" and _work(eqn) <= max_work:
-            outs = [_dot(ins[0], ins[1], eqn.params["dimension_numbers"], eqn.outvars[0].aval.dtype)]
-        elif name in _CALLS and "jaxpr" in eqn.params:
+            return [_dot(ins[0], ins[1], eqn.params["dimension_numbers"], eqn.outvars[0].aval.dtype)]
+        if name in _CALLS and "jaxpr" in eqn.params:
             inner = eqn.params["jaxpr"]
-            outs = _eval(inner.jaxpr, inner.consts, ins, max_work)
-        else:
-            out = eqn.primitive.bind(*ins, **eqn.params)
-            outs = out if eqn.primitive.multiple_results else [out]
-        for v, o in zip(eqn.outvars, outs):
-            env[v] = o
-    return [read(v) for v in jaxpr.outvars]
+            return _eval(inner.jaxpr, inner.consts, ins, max_work)
+        out = eqn.primitive.bind(*ins, **eqn.params)
+        return out if eqn.primitive.multiple_results else [out]
+    return walk(jaxpr, consts, args, apply)
 
 
 def small_dots(fn: Callable, *example_args, max_work: int = MAX_WORK) -> Callable:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..backends.objects import ObjectFunction
+from ..backends.objects import expand as expand_objects
 from .system import System, as_system
 
 
@@ -97,13 +97,10 @@ def expand(F, p=None, n: int | None = None, m: int | None = None) -> list[Sparse
     """The polynomials F(z; p) in z at the parameter value p, expanded."""
     system: System = as_system(F, n, m)
     p = np.zeros(system.m, complex) if p is None else np.asarray(p, complex).reshape(system.m)
-    f = ObjectFunction(lambda z: system.value(z, p), np.zeros(system.n, np.complex128))
-    z = np.empty(system.n, dtype=object)
-    for i in range(system.n):
-        z[i] = SparsePolynomial.variable(i, system.n)
-    out = f(z, lift=lambda v: SparsePolynomial.constant(v, system.n))
-    return [q if isinstance(q, SparsePolynomial) else SparsePolynomial.constant(q, system.n)
-            for q in np.asarray(out).reshape(-1)]
+    out = expand_objects(lambda z: system.value(z, p), [np.zeros(system.n, np.complex128)],
+                         [SparsePolynomial.variable(i, system.n) for i in range(system.n)],
+                         lambda v: SparsePolynomial.constant(v, system.n))
+    return [q if isinstance(q, SparsePolynomial) else SparsePolynomial.constant(q, system.n) for q in out]
 
 
 def variable_names(n: int, prefix: str = "z") -> list[str]:

@@ -109,17 +109,31 @@ def monodromy_solve(F, seed_solutions, p0, options: MonodromyOptions | TrackOpti
                     backend: str | None = None, **changes) -> MonodromyResult:
     """All solutions of F(z; p0) = 0 reachable by monodromy from the given ones.
 
-    ``options`` (:class:`MonodromyOptions`; a :class:`TrackOptions` is taken as its ``track``) says
-    when to stop; its fields may also be given by name (``stall_loops=16``, ``rtol=1e-6``, ...).
-    ``random_parameters(rng)`` draws loop vertices (default: a random complex
-    vector with entries of the size of those of p0, independent of p0); ``complete(solutions)`` may end the
-    run early (a trace test); ``progress(loop, count)`` is called after each
-    loop.  ``key(Z)`` maps solutions to the points that decide sameness (default: the
-    solutions themselves; e.g. their images under a map, to find one solution per image point).
-    Several loops are tracked in one batch (filling the batch that holds ``lanes`` paths or all
-    known solutions); their results are taken in turn, so ``stall_loops`` still counts single loops,
-    and only loops that carried every solution known when they started after the last news (a loop
-    of the same batch as the news carried an outdated set, and does not count).
+    Loops p0 -> P -> p0 (random P) carry the known solutions around; new end points join them until
+    ``stall_loops`` loops in a row find nothing new, a ``target`` count is reached, or
+    ``complete(solutions)`` (a trace test) says so.  ``key(Z)`` maps solutions to the points that
+    decide sameness (e.g. their images, for one solution per image point).  Several loops are tracked
+    in one batch; their results are taken in turn, and only loops that carried every solution known
+    when they started count towards the stall.
+
+    Parameters
+    ----------
+    F : a System with parameters; seed_solutions : solutions at p0; p0 : the base parameters;
+    options : MonodromyOptions (or TrackOptions, taken as its ``track``); its fields may be given by
+        name (``stall_loops=16``); seed; complete; key; random_parameters : ``rng -> loop vertex``;
+    progress : ``progress("monodromy loop i", solutions known, target)``; backend
+
+    Returns
+    -------
+    MonodromyResult : ``solutions``, ``loops``, ``paths``, ``stopped`` and the count after each loop.
+
+    Example
+    -------
+    >>> import jax.numpy as jnp, numpy as np
+    >>> from neuromanifold.homotopy import System
+    >>> cubic = System(lambda z, p: jnp.array([z[0] ** 3 - p[0]]), 1, 1)   # three cube roots
+    >>> monodromy_solve(cubic, np.array([1.0 + 0j]), np.array([1.0 + 0j]), stall_loops=10).count
+    3
     """
     if isinstance(options, TrackOptions):
         options = MonodromyOptions(track=options)
@@ -200,7 +214,7 @@ def monodromy_solve(F, seed_solutions, p0, options: MonodromyOptions | TrackOpti
                 stall += 1
             history.append(len(S))
             if progress is not None:
-                progress(loops, len(S))
+                progress(f"monodromy loop {loops}", len(S), target)
         if stall >= stall_loops:
             stopped = "stalled"
             break

@@ -120,12 +120,29 @@ def solve(F, n: int | None = None, *, p=None, degrees=None, seed: int = 0, rtol:
           backend: str | None = None) -> SolveResult:
     """Every isolated solution of F(z; p) = 0 (p fixed) by a total-degree homotopy.
 
-    Paths are tracked in projective coordinates (x0 : x), so a path whose solution goes to
-    infinity stays bounded and ends near x0 = 0.  End points with |x0| >= ``infinity_tol`` |x|
-    are judged in the affine chart, on F; those nearer to x0 = 0 are at infinity (``diverged``)
-    unless Newton's method still converges quadratically there (so a singular finite solution
-    with |z| beyond 1 / infinity_tol would be counted at infinity).  ``backend``: the tracker kernel
-    ("native" or "jax", default :func:`~neuromanifold.homotopy.tracker.default_backend`)."""
+    Paths are tracked in projective coordinates (x0 : x), so a path whose solution goes to infinity
+    stays bounded and ends near x0 = 0.  End points with |x0| >= ``infinity_tol`` |x| are judged in the
+    affine chart, on F; those nearer to x0 = 0 are at infinity (``diverged``) unless Newton's method
+    still converges quadratically there.
+
+    Parameters
+    ----------
+    F : a System (or a JAX function with n, m); p : the parameters; seed : the random start system;
+    options : TrackOptions; progress : ``progress("paths", done, total)``; infinity_tol; backend
+
+    Returns
+    -------
+    SolveResult : regular ``solutions``, ``singular`` ones with multiplicities; ``only_real()`` etc.
+
+    Example
+    -------
+    >>> import jax.numpy as jnp
+    >>> from neuromanifold.homotopy import System
+    >>> circle_line = System(lambda z, p: jnp.array([z[0]**2 + z[1]**2 - 1, z[0] - z[1]]), 2, 0)
+    >>> res = solve(circle_line, seed=1)
+    >>> res.count, len(res.only_real())                  # (1/sqrt 2, 1/sqrt 2) and its negative
+    (2, 2)
+    """
     system = as_system(F, n, 0 if p is None else np.size(p))
     t0 = time.perf_counter()
     p = np.zeros(system.m, complex) if p is None else np.asarray(p, complex).reshape(system.m)

@@ -43,6 +43,7 @@ from jax.extend import core as jcore
 
 from . import small_linalg as linalg
 from ..errors import NeuromanifoldError
+from ..progress import counter
 from .solutions import Filters
 from .system import System, as_system
 
@@ -98,8 +99,8 @@ class TrackOptions:
 
     >>> TrackOptions.loop().max_steps
     1000
-    >>> TrackOptions().tighter().tolerance
-    1e-07
+    >>> TrackOptions().tighter().max_steps
+    16000
     """
 
     tolerance: float = 1e-5      # target size of the predictor error per step
@@ -576,7 +577,7 @@ def track(F, starts, p0, p1, *, path: str = "gamma", gamma: complex | None = Non
         >>> from neuromanifold.homotopy import System
         >>> sq = System(lambda z, p: jnp.stack([z[0] ** 2 - p[0]]), 1, 1)
         >>> r = track(sq, [[1.0]], [1.0], [4.0])
-        >>> r.counts(), round(abs(r.solutions[0, 0]), 10)
+        >>> r.counts(), float(round(abs(r.solutions[0, 0]), 10))
         ({'success': 1}, 2.0)
     """
     system = as_system(F)
@@ -636,7 +637,7 @@ def _track(system, Z0, V: Polyline, knots, g, options, retrack, check_injective,
         empty = np.zeros(0)
         return TrackResult(Z0, Z0.copy(), empty.astype(int), empty.astype(int), empty, empty, p0, p1,
                            g, 0.0, 0, options, backend)
-    Z, status, steps = _run(system, Z0, V, knots, g, options, progress)
+    Z, status, steps = _run(system, Z0, V, knots, g, options, counter(progress, "paths", len(Z0)))
     stopped = status == SINGULAR
     Z, cond, res = endpoint_quality(system, Z, p1, status, options)
     retracked = 0

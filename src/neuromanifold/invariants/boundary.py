@@ -97,7 +97,26 @@ def real_roots(w) -> RealRoots:
 
 
 def on_boundary(arch, f, seed: int = 0) -> BoundaryResult:
-    """Is f on the relative boundary of the real neuromanifold?  (Stride-one lcn; module docstring.)"""
+    """Is f on the relative boundary of the real neuromanifold?  For products of polynomials
+    (stride-one lcn) by the exact real roots of the end-to-end filter (arXiv 2108.01538); for one-layer
+    attention by the real rank-one preimages (module docstring).
+
+    Parameters
+    ----------
+    arch : spec string or Architecture
+    f : coefficients in V (for lcn: the end-to-end filter w_0 .. w_{n-1}); seed
+
+    Returns
+    -------
+    BoundaryResult : ``value`` (on the boundary?), ``in_real_neuromanifold``, ``reason``, the roots.
+
+    Example
+    -------
+    >>> on_boundary("lcn(filters=[2,2], strides=[1,1])", [1, -2, 1]).value   # (x - y)^2: a double root
+    True
+    >>> on_boundary("lcn(filters=[2,2], strides=[1,1])", [1, 0, -1]).value   # two simple real roots
+    False
+    """
     arch = parse(arch) if isinstance(arch, str) else arch
     t0 = time.perf_counter()
     param = arch.parametrization()

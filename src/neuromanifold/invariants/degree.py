@@ -73,7 +73,26 @@ def image_enclosure_groups(ws, cert) -> np.ndarray:
 def degree(arch, seed: int = 0, *, stall_loops: int = 5, rtol: float = 1e-6, certify: bool = True,
            msolve: bool = False, force: bool = False, dimension_result=None,
            progress=None) -> DegreeResult:
-    """Degree of the Zariski closure of the neuromanifold of ``arch`` (spec or Architecture)."""
+    """Degree of the Zariski closure of the neuromanifold: #(M ∩ L) for a generic affine L of
+    codimension dim M (module docstring: pseudo-witness set by monodromy, trace test, Krawczyk).
+
+    Parameters
+    ----------
+    arch : spec string or Architecture
+    seed : random seed of the slice and the loops
+    stall_loops : monodromy loops without news before the trace test decides; rtol : relative
+        distance of equal image points; certify : certify the distinct image points; msolve : count
+        again by exact Groebner bases over F_p; force, progress : as for :func:`dimension`
+
+    Returns
+    -------
+    DegreeResult : ``value`` (deg M), ``certified_count`` (a certified lower bound), ``trace_test``.
+
+    Example
+    -------
+    >>> degree("linear(widths=[3,1,3])").value     # the Segre variety P^2 x P^2: binom(4, 2)
+    6
+    """
     arch = parse(arch) if isinstance(arch, str) else arch
     t0 = time.perf_counter()
     param = arch.parametrization()

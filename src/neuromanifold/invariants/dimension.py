@@ -46,6 +46,7 @@ from math import ceil
 import numpy as np
 
 from ..architectures import parse
+from ..progress import say as report
 from ..backends import exact_rank
 from ..backends import jacobians as jb
 from ..backends import primefield as pf
@@ -128,17 +129,36 @@ def _guard(arch, est: dict) -> None:
 
 def dimension(arch, seed: int = 0, prime: int | None = None, points: int = 3,
               numerical: bool | str = "auto", force: bool = False, progress=None) -> DimensionResult:
-    """Certified dimension of the neuromanifold of ``arch`` (a spec string or an Architecture).
+    """Certified dimension of the neuromanifold M = closure of mu(C^N) of ``arch``.
 
-    ``points``: independent random points tried when the bounds differ;
-    ``numerical``: run the float SVD (True), skip it (False) or run it when it
-    is cheap ("auto"); ``force``: run even when the size estimate says it would
-    not finish; ``progress``: optional callable receiving stage descriptions.
+    The lower bound is the exact rank of d mu over F_p at random points (a rank at a point never
+    exceeds the generic rank), the upper bound the least of N - dim G (the known symmetries) and
+    the last-two-layer secant bound (Alexander--Hirschowitz, Massarenti--Mella arXiv 2511.19703);
+    the value is certified when they meet.
+
+    Parameters
+    ----------
+    arch : spec string or Architecture
+    seed : random seed of the points (part of the result)
+    prime : the prime of the exact ranks (default 2^26 - 5); points : further random points tried
+        when the bounds differ; numerical : run the float SVD (True), skip it (False) or run it when
+        cheap ("auto"); force : run past the size estimate; progress : ``progress(message, done, total)``
+
+    Returns
+    -------
+    DimensionResult : ``value`` (dim M), ``lower``/``upper``, ``certified``, the bounds used.
+
+    Example
+    -------
+    >>> r = dimension("linear(widths=[3,1,3])")   # 3 x 3 matrices of rank <= 1: 1 (3 + 3 - 1)
+    >>> r.value, r.certified
+    (5, True)
     """
     start = time.perf_counter()
     arch = parse(arch)
     param = arch.parametrization()
-    say = progress or (lambda message: None)
+    def say(message: str) -> None:
+        report(progress, message)
     N, dimV, dout = param.n_params, param.ambient_dimension, param.n_outputs
     group = param.symmetry
     est = estimate(arch, prime)

@@ -33,12 +33,12 @@ from ..architectures import parse
 from ..errors import NeuromanifoldError, TooLargeError
 from ..homotopy.certify import certify as krawczyk
 from ..homotopy.monodromy import monodromy_solve
-from ..homotopy.system import System, family_member, padded_rows
+from ..homotopy.system import System, family_member
 from ..results import Result
 from .degree import image_enclosure_groups
 from .dimension import dimension as compute_dimension
 from .metrics import metric as make_metric
-from .witness import complex_normal
+from .witness import ParameterSlice, complex_normal
 
 #: Refuse (unless forced) critical systems with more unknowns than this.
 MAX_UNKNOWNS = 40
@@ -60,7 +60,7 @@ class EDDegreeResult(Result):
 
 
 @dataclass(eq=False)
-class CriticalSlice:
+class CriticalSlice(ParameterSlice):
     """G(lambda; w) = J^T Q_z (z(lambda) - w) on a random affine parameter slice of dimension k.
 
     Coordinates on V: z = the values of f at len(basis) random points X, outputs in turn
@@ -87,22 +87,19 @@ class CriticalSlice:
         Pinv = np.linalg.inv(self.P)
         self.Qz = Pinv.T @ np.asarray(self.Q, float) @ Pinv
 
+    output_major = True          # z(lambda): the values of f at the points X, output by output
+
     @property
     def data(self) -> tuple:
         return (self.theta_c, self.S, self.Qz.astype(np.complex128), self.c, self.X.astype(np.complex128))
 
-    def image_at(self, lam, data):
-        """z(lambda): the values of f at the points X, output by output."""
+    def slice_data(self, data) -> tuple:
         theta_c, S, _, c, X = data
-        values = jax.vmap(self.param.f, in_axes=(None, 0, None))(theta_c + S @ lam, X, c)
-        return values.T.reshape(-1)
+        return theta_c, S, X, c
 
     def target(self, u) -> np.ndarray:
         """w = P u: a target given by its coefficients, in value coordinates."""
         return self.P @ np.asarray(u)
-
-    def image(self, lam):
-        return self.image_at(lam, self.data)
 
     def critical_function(self, lam, u, data):
         J = jax.jacfwd(self.image_at, holomorphic=True)(lam, data)
@@ -115,15 +112,6 @@ class CriticalSlice:
                              lambda: System(self.critical_function, self.k, len(self.Q),
                                             f"ED critical system of {self.param.arch}", self.data),
                              self.data)
-
-    def images(self, L: np.ndarray) -> np.ndarray:
-        fn = self.system.compiled("images", lambda: jax.jit(jax.vmap(self.image_at, in_axes=(0, None))))
-        return padded_rows(fn, np.asarray(L, complex).reshape(-1, self.k), self.data)
-
-    def jacobians(self, L: np.ndarray) -> np.ndarray:
-        fn = self.system.compiled("image-jacobians", lambda: jax.jit(jax.vmap(
-            jax.jacfwd(self.image_at, holomorphic=True), in_axes=(0, None))))
-        return padded_rows(fn, np.asarray(L, complex).reshape(-1, self.k), self.data)
 
     def seed_point(self, rng: np.random.Generator):
         """(lambda0, w0): w0 = z0 - Q_z^-1 v with v a random vector of the left kernel of J(lambda0)."""
@@ -188,7 +176,7 @@ def ed_degree_by_msolve(param, Q, k: int, seed: int = 0, prime: int = 1_073_741_
     exps = param.basis.exponents().tolist()
     for _ in range(8):                       # points whose Veronese matrix is invertible mod p
         X = rng.integers(-prime // 2, prime // 2, (nb, nv))
-        B = nmod_mat([[_monomial(x, e, prime) for e in exps] for x in X.tolist()], prime)
+        B = nmod_mat([[pf.monomial(x, e, prime) for e in exps] for x in X.tolist()], prime)
         if B.det() != 0:
             break
     else:                                    # pragma: no cover - probability about 8 / p
@@ -233,13 +221,6 @@ def ed_degree_by_msolve(param, Q, k: int, seed: int = 0, prime: int = 1_073_741_
             "seconds": time.perf_counter() - t0}
 
 
-def _monomial(x: list[int], e: list[int], prime: int) -> int:
-    out = 1
-    for xi, ei in zip(x, e):
-        out = out * pow(int(xi), int(ei), prime) % prime
-    return out
-
-
 def _determinant(M: list[list]):
     """det M over a polynomial ring by Bareiss's fraction-free elimination (exact divisions); None
     when a leading minor vanishes."""
@@ -259,8 +240,27 @@ def _determinant(M: list[list]):
 def ed_degree(arch, metric="euclidean", seed: int = 0, *, stall_loops: int = 16, rtol: float = 1e-6,
               certify: bool = True, force: bool = False, msolve: bool = False,
               progress=None) -> EDDegreeResult:
-    """ED degree of the neuromanifold of ``arch`` for ``metric`` (``euclidean``,
-    ``bombieri-weyl``, ``generic`` or a positive definite matrix Q on V)."""
+    """ED degree of the neuromanifold: the number of complex critical points of ||c - u||_Q^2 on the
+    smooth part of M for a generic target u (module docstring).
+
+    Parameters
+    ----------
+    arch : spec string or Architecture
+    metric : ``euclidean``, ``bombieri-weyl``, ``generic`` (a random positive definite Q) or a matrix Q
+    seed : random seed; stall_loops, rtol, certify : as for :func:`~.degree.degree`;
+    msolve : count again exactly over F_p (up to 9 slice unknowns); force, progress
+
+    Returns
+    -------
+    EDDegreeResult : ``value``, ``certified_count``, ``msolve`` and ``confirmed`` (two methods agree).
+
+    Example
+    -------
+    >>> ed_degree("linear(widths=[3,1,3])").value           # Eckart--Young: one per singular value
+    3
+    >>> ed_degree("linear(widths=[3,1,3])", "generic").value  # rank-one 3 x 3, generic metric
+    39
+    """
     arch = parse(arch) if isinstance(arch, str) else arch
     t0 = time.perf_counter()
     param = arch.parametrization()

@@ -218,8 +218,27 @@ def _real_components(param, f_target: np.ndarray, seed: int, samples: int = 16):
 
 def fiber(arch, seed: int = 0, *, point=None, real_samples: int = 16, force: bool = False,
           dimension_result=None) -> FiberResult:
-    """Generic fibre of ``arch``: dimension, symmetry orbits and, for ``linear``, real components
-    of the fibre of ``point`` (a coefficient vector; default mu at random real weights)."""
+    """Generic fibre of ``arch``: its dimension, the known symmetries, the number of symmetry orbits
+    in it and, for linear networks, the real components of the fibre of ``point``.
+
+    Parameters
+    ----------
+    arch : spec string or Architecture
+    seed : random seed; point : a coefficient vector (linear networks; default mu at random real
+        weights); real_samples : real fibre points sampled for the components; force;
+    dimension_result : a DimensionResult already computed
+
+    Returns
+    -------
+    FiberResult : ``value`` (symmetry orbits in the generic fibre), ``fiber_dimension``,
+    ``real_components`` and what the theorem says.
+
+    Example
+    -------
+    >>> r = fiber("linear(widths=[2,1,2])", real_samples=4)    # the fibre is one GL(1)-orbit
+    >>> r.value, r.fiber_dimension
+    (1, 1)
+    """
     arch = parse(arch) if isinstance(arch, str) else arch
     t0 = time.perf_counter()
     param = arch.parametrization()

@@ -95,6 +95,20 @@ def filling(arch, field: str = "complex", samples: int = 40, targets: str = "gau
     V(R) in M(R) from ``samples`` random targets (0 skips it; none are needed where a theorem proves
     M(R) dense).
 
+    Parameters
+    ----------
+    arch : spec string or Architecture
+    field : ``complex`` (dim M = dim V) or ``real`` (is M(R) dense in V(R)?); samples : random
+        targets for the real fraction; targets : ``gaussian`` or ``kostlan``; seed; max_seconds : the
+        sampling's time budget
+
+    Returns
+    -------
+    FillingResult : ``value``, ``proof`` (the theorem used, or none), a ``witness`` outside M(R),
+    the sampled ``fraction`` with its 95% interval.
+
+    Example
+    -------
     >>> filling('mlp(widths=[2,2,1], activation="x^3")', "real", samples=0).witness   # x^3 - x y^2
     [1.0, 0.0, -1.0, 0.0]
     """

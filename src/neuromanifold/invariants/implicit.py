@@ -177,8 +177,25 @@ def _format(coeffs: np.ndarray, exps: np.ndarray, names: list[str]) -> str:
 
 def implicit_equations(arch, degree_bound: int = 2, seed: int = 0, prime: int | None = None, *,
                        force: bool = False) -> ImplicitEquationsResult:
-    """Polynomials of degree <= ``degree_bound`` vanishing on M, coordinates c_1..c_D of V in the
-    order of DESIGN.md (see the module docstring for the method and its error probability)."""
+    """Polynomials of degree <= ``degree_bound`` vanishing on M, in the coordinates c_1..c_D of V in
+    the order of DESIGN.md (exact linear algebra over F_p; the module docstring gives the method and
+    its error probability).
+
+    Parameters
+    ----------
+    arch : spec string or Architecture
+    degree_bound : the largest degree; seed; prime : the prime (default 2^26 - 5); force
+
+    Returns
+    -------
+    ImplicitEquationsResult : ``value`` (the number of independent equations), ``by_degree``,
+    ``polynomials()``.
+
+    Example
+    -------
+    >>> implicit_equations("linear(widths=[2,1,2])", 2).value     # the 2 x 2 determinant
+    1
+    """
     arch = parse(arch) if isinstance(arch, str) else arch
     t0 = time.perf_counter()
     if not isinstance(degree_bound, int) or degree_bound < 1:

@@ -73,8 +73,27 @@ def _check(arch, f, field_name):
 
 def contains(arch, f, field: str = "complex", seed: int = 0, rtol: float = 1e-8, *,
              force: bool = False) -> MembershipResult:
-    """Is f in mu(C^N) (``field="complex"``) or in mu(R^N) (``"real"``)?  Module docstring.
-    ``force``: run the generic slice method past its size estimate."""
+    """Is f in mu(C^N) (``field="complex"``) or in mu(R^N) (``"real"``)?  With the method of the
+    form the family declares (bounded rank, tensor form, products of polynomials, Waring
+    decompositions), else fibre equations on generic slices (module docstring).
+
+    Parameters
+    ----------
+    arch : spec string or Architecture
+    f : coefficients in V; field : ``complex`` or ``real``; seed; rtol : relative tolerance of
+        numerical ranks; force : run the generic slice method past its size estimate
+
+    Returns
+    -------
+    MembershipResult : ``value`` (in M?), ``witness`` parameters when it is, ``residual``.
+
+    Example
+    -------
+    >>> contains("linear(widths=[2,1,2])", [1, 2, 2, 4]).value     # rank one
+    True
+    >>> contains("linear(widths=[2,1,2])", [1, 0, 0, 1]).value     # the identity: rank two
+    False
+    """
     arch = parse(arch) if isinstance(arch, str) else arch
     t0 = time.perf_counter()
     param, f = _check(arch, f, field)

@@ -104,7 +104,7 @@ def terracini_rank(m: int, r: int, s: int, q: int, p: int = pf.P26, seed: int = 
     cols = []
     for j in range(s):
         a = [int(x) for x in A[j]]
-        power = np.array([multinomial(e) * _mono(a, e, p) % p for e in E], dtype=object)   # (a.y)^r
+        power = np.array([multinomial(e) * pf.monomial(a, e, p) % p for e in E], dtype=object)   # (a.y)^r
         for k in range(q):                                   # d/dw_jk: e_k (x) (a_j . y)^r
             col = np.zeros(q * N, dtype=object)
             col[k * N:(k + 1) * N] = power
@@ -115,20 +115,13 @@ def terracini_rank(m: int, r: int, s: int, q: int, p: int = pf.P26, seed: int = 
                 if e[i] >= 1:
                     f = list(e)
                     f[i] -= 1
-                    deriv[t] = r * multinomial(f) * _mono(a, f, p) % p
+                    deriv[t] = r * multinomial(f) * pf.monomial(a, f, p) % p
             col = np.zeros(q * N, dtype=object)
             for k in range(q):
                 col[k * N:(k + 1) * N] = deriv * int(W[j, k]) % p
             cols.append(col)
     M = np.array(cols, dtype=object).T.astype(np.int64).astype(np.float64)
     return int(exact_rank.rank(M, p))
-
-
-def _mono(a: list[int], e, p: int) -> int:
-    out = 1
-    for x, k in zip(a, e):
-        out = out * pow(x, int(k), p) % p
-    return out
 
 
 @dataclass

@@ -151,8 +151,27 @@ def _jacobian_rank(terms: list, c: np.ndarray, rtol: float = 1e-9):
 
 
 def is_singular(arch, f=None, *, theta=None, seed: int = 0, tol: float = 1e-8) -> SingularityResult:
-    """Is f (a coefficient vector in V, or mu(theta)) a singular point of M?  Jacobian criterion
-    on the implicit equations (module docstring)."""
+    """Is f (a coefficient vector in V, or mu(theta)) a singular point of M?  The Jacobian criterion
+    on implicit equations of M (module docstring).
+
+    Parameters
+    ----------
+    arch : spec string or Architecture
+    f : coefficients in V (or give ``theta``: parameters); seed; tol : relative tolerance of the
+        numerical rank of the equations' Jacobian
+
+    Returns
+    -------
+    SingularityResult : ``value`` (singular?), ``reason``, ``tangent_rank``, ``codimension``.
+
+    Example
+    -------
+    >>> import numpy as np      # 3 x 3 matrices of rank <= 2: singular exactly at rank <= 1
+    >>> is_singular("linear(widths=[3,2,3])", np.diag([1.0, 1.0, 0.0]).ravel()).value
+    False
+    >>> is_singular("linear(widths=[3,2,3])", np.diag([1.0, 0.0, 0.0]).ravel()).value
+    True
+    """
     arch = parse(arch) if isinstance(arch, str) else arch
     t0 = time.perf_counter()
     param = arch.parametrization()
@@ -160,7 +179,8 @@ def is_singular(arch, f=None, *, theta=None, seed: int = 0, tol: float = 1e-8) -
     if (f is None) == (theta is None):
         raise NeuromanifoldError("give the point either as f (coefficients in V) or as theta (parameters)")
     if theta is not None:
-        theta = validate.point(theta, param.n_params, "theta", where=f"the parameters of {arch}")
+        theta = validate.point(theta, param.n_params, "theta", where=f"the parameters of {arch}",
+                               in_v=False)
         f = np.asarray(param.coefficients(theta), float)
     f = validate.point(f, D, "the point", order=f"`neuromanifold info {arch}`")
     common = dict(spec=str(arch), invariant="is_singular", seed=seed, point=f.tolist())
@@ -254,12 +274,26 @@ def _exact_ranks(param, emb, m: int, p: int, rng) -> tuple[int, int]:
 
 
 def singular_strata(arch, seed: int = 0, prime: int | None = None, *, force: bool = False) -> StrataResult:
-    """Candidate singular strata of parameter space (narrower layers, low-rank weight blocks,
-    zero filter taps, collapsed attention heads): for each, the exact rank of dmu at a random point
-    of it, the dimension of its image (exact rank of d(mu o embedding)), and whether its image's
-    generic point is a singular point of M (Jacobian criterion, where implicit equations of low
-    degree cut M out; None otherwise).  Refused, with its estimate, past ``guards.MAX_SECONDS``
-    unless ``force``."""
+    """Candidate singular strata of parameter space, from the family's subnetworks (narrower layers,
+    low-rank weight blocks, zero filter taps, collapsed attention heads): for each, the exact rank
+    of dmu at a random point of it, the dimension of its image (exact rank of d(mu o embedding)),
+    and whether its image's generic point is a singular point of M (Jacobian criterion, where
+    implicit equations of low degree cut M out; None otherwise).
+
+    Parameters
+    ----------
+    arch : spec string or Architecture
+    seed : random seed; prime : the prime of the exact ranks; force : run past the time estimate
+
+    Returns
+    -------
+    StrataResult : ``strata`` (each a Stratum: subnetwork, kind, parameter_rank, dimension, singular).
+
+    Example
+    -------
+    >>> [(s.dimension, s.singular) for s in singular_strata("linear(widths=[3,2,3])").strata]
+    [(5, True)]
+    """
     arch = parse(arch) if isinstance(arch, str) else arch
     t0 = time.perf_counter()
     param = arch.parametrization()

@@ -36,8 +36,46 @@ def complex_normal(rng, *shape):
     return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / np.sqrt(2)
 
 
+class ParameterSlice:
+    """theta(lambda) = theta_c + S lambda, a random affine slice of parameter space of dimension k,
+    and the coordinates of f_theta(lambda) in V as its values at points X (z = P c with P =
+    I (x) Veronese(X), invertible for generic X).  The slices of the witness systems
+    (:class:`ImageSlice`) and of the critical systems (:class:`~.ed_degree.CriticalSlice`) are
+    these, each with its own data tuple (:meth:`slice_data` reads theta_c, S, X, c from it) and
+    value order (``output_major``: output by output; else point by point)."""
+
+    output_major = False
+
+    def slice_data(self, data) -> tuple:  # pragma: no cover - per slice
+        raise NotImplementedError
+
+    def theta(self, lam):
+        return self.theta_c + self.S @ lam
+
+    def image_at(self, lam, data):
+        """Coordinates of f_theta(lambda) in V (values at the points X, flattened), for slice data."""
+        theta_c, S, X, c = self.slice_data(data)
+        values = jax.vmap(self.param.f, in_axes=(None, 0, None))(theta_c + S @ lam, X, c)
+        return (values.T if self.output_major else values).reshape(-1)
+
+    def image(self, lam):
+        """Coordinates of f_theta(lambda) in V for this slice."""
+        return self.image_at(lam, self.data)
+
+    def images(self, L: np.ndarray) -> np.ndarray:
+        """Image coordinates at the rows of L (compiled once per family of slices)."""
+        fn = self.system.compiled("images", lambda: jax.jit(jax.vmap(self.image_at, in_axes=(0, None))))
+        return padded_rows(fn, np.asarray(L, complex).reshape(-1, self.k), self.data)
+
+    def jacobians(self, L: np.ndarray) -> np.ndarray:
+        """d image / d lambda at the rows of L."""
+        fn = self.system.compiled("image-jacobians", lambda: jax.jit(jax.vmap(
+            jax.jacfwd(self.image_at, holomorphic=True), in_axes=(0, None))))
+        return padded_rows(fn, np.asarray(L, complex).reshape(-1, self.k), self.data)
+
+
 @dataclass(eq=False)
-class ImageSlice:
+class ImageSlice(ParameterSlice):
     """The square system G(lambda; b) of a parametrisation cut to dimension k."""
 
     param: Parametrization
@@ -61,18 +99,8 @@ class ImageSlice:
         """(theta_c, S, X, c, A): the random numbers of this slice, passed to compiled kernels."""
         return (self.theta_c, self.S, self.X, self.c, self.A)
 
-    def theta(self, lam):
-        return self.theta_c + self.S @ lam
-
-    def image_at(self, lam, data):
-        """Coordinates of f_theta(lambda) in V (values at the points X, flattened), for slice data."""
-        theta_c, S, X, c = data[:4]
-        values = jax.vmap(self.param.f, in_axes=(None, 0, None))(theta_c + S @ lam, X, c)
-        return values.reshape(-1)
-
-    def image(self, lam):
-        """Coordinates of f_theta(lambda) in V for this slice."""
-        return self.image_at(lam, self.data)
+    def slice_data(self, data) -> tuple:
+        return data[:4]
 
     def witness_function(self, lam, b, data):
         """G(lambda; b) = A f_theta(lambda)(X) - b."""
@@ -87,10 +115,6 @@ class ImageSlice:
             lambda: System(self.witness_function, self.k, self.k,
                            f"pseudo-witness system of {self.param.arch}", self.data),
             self.data)
-
-    def images(self, L: np.ndarray) -> np.ndarray:
-        fn = self.system.compiled("images", lambda: jax.jit(jax.vmap(self.image_at, in_axes=(0, None))))
-        return padded_rows(fn, np.asarray(L, complex).reshape(-1, self.k), self.data)
 
     def seed_point(self, rng: np.random.Generator):
         lam0 = complex_normal(rng, self.k)

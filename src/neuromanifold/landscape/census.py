@@ -19,6 +19,7 @@ arXiv 1408.3507).
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ import numpy as np
 
 from .. import guards
 from ..architectures import parse
+from ..progress import counter, increments
 from ..errors import NeuromanifoldError
 from ..homotopy.system import System, family_member
 from ..homotopy.refine import refine
@@ -78,30 +80,6 @@ class CensusResult(Result):
         with open(path, "w") as fh:
             fh.write(self.to_json())
 
-    def plot(self, path: str) -> None:
-        """Heat map of the joint table (matplotlib PNG)."""
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        reals, mins, M = self.joint()
-        fig, ax = plt.subplots(figsize=(max(5.0, 1.2 + 0.6 * len(mins)), max(3.0, 1.2 + 0.35 * len(reals))))
-        im = ax.imshow(M, cmap="viridis", aspect="auto", origin="lower")
-        ax.set_xticks(range(len(mins)), [str(m) for m in mins])
-        ax.set_yticks(range(len(reals)), [str(r) for r in reals])
-        ax.set_xlabel("local minima")
-        ax.set_ylabel("real critical points")
-        for i in range(len(reals)):
-            for j in range(len(mins)):
-                if M[i, j]:
-                    ax.text(j, i, str(M[i, j]), ha="center", va="center", color="w", fontsize=8)
-        ax.set_title(f"{self.spec}, {self.metric}, {self.samples} instances", fontsize=9)
-        fig.colorbar(im, ax=ax, label="instances")
-        fig.tight_layout()
-        fig.savefig(path, dpi=120)
-        plt.close(fig)
-
 
 def _moving_metric_system(cs: CriticalSlice) -> System:
     """G(lambda; w, Q_z) = J^T Q_z (z(lambda) - w) with the metric among the parameters."""
@@ -128,11 +106,26 @@ def census(arch, samples: int = 100, metric: str = "euclidean", seed: int = 0, *
            progress=None, arcs: int = 8, workers: int | None = None, force: bool = False) -> CensusResult:
     """Joint table of (#real critical points, #local minima) over ``samples`` random instances.
 
-    ``workers`` processes share the instances (default: one per core once the census has
-    ``PARALLEL_MIN_PATHS`` paths; ``workers=1`` keeps it in this process); every instance is
-    tracked along the same arcs either way, so the table does not depend on the split.  The
-    census is refused, with its time estimate, when it would run past ``guards.MAX_SECONDS``,
-    unless ``force``."""
+    Every instance is tracked from the generic critical points along the same arcs, whatever the
+    split among ``workers`` processes, so the table does not depend on it.
+
+    Parameters
+    ----------
+    arch : spec string or Architecture
+    samples : random instances; metric : ``euclidean``, ``bombieri-weyl`` or ``generic`` (a random
+        Q = F^T F each); seed; targets : ``gaussian`` or ``kostlan`` coefficients; progress :
+        ``progress("paths", done, total)``; arcs : gamma-arcs tried for a failed instance; workers;
+    force : run past the time estimate
+
+    Returns
+    -------
+    CensusResult : ``value`` (``{"real,minima": instances}``), the mean numbers with intervals.
+
+    Example
+    -------
+    >>> census("linear(widths=[2,1,2])", 3).value   # Eckart--Young: 2 real, 1 minimum, always
+    {'2,1': 3}
+    """
     arch = parse(arch) if isinstance(arch, str) else arch
     t0 = time.perf_counter()
     if metric not in CENSUS_METRICS:
@@ -164,10 +157,11 @@ def census(arch, samples: int = 100, metric: str = "euclidean", seed: int = 0, *
                  speedup=guards.NATIVE_SPEEDUP if native else 1.0)
     W, Qz = _instances(cs, samples, metric, seed, targets)
     job = dict(spec=str(arch), k=k, Q=base, seed=seed, reps=reps, w0=w0, arcs=arcs)
+    tick = counter(progress, "paths", E * samples)       # increments from every share
     if workers == 1:
-        real, minima, good, failed, reasons = _census_share(cs, job, W, Qz, progress)
+        real, minima, good, failed, reasons = _census_share(cs, job, W, Qz, tick)
     else:
-        real, minima, good, failed, reasons = _in_parallel(cs, job, W, Qz, workers, progress)
+        real, minima, good, failed, reasons = _in_parallel(cs, job, W, Qz, workers, tick)
     table = Counter(f"{real[i]},{minima[i]}" for i in np.flatnonzero(good))
     notes = [f"{int(good.sum())} of {samples} instances with every path regular (and conjugate pairs matched) "
              f"enter the table"]
@@ -262,7 +256,7 @@ def _coincident(Z: np.ndarray, ok: np.ndarray, rtol: float = 1e-6, chunk: int = 
     return out
 
 
-def _census_share(cs: CriticalSlice, job: dict, W: np.ndarray, Qz: np.ndarray, progress=None):
+def _census_share(cs: CriticalSlice, job: dict, W: np.ndarray, Qz: np.ndarray, tick=None):
     """(real counts, minima counts, every-path-regular flags, failed paths, reasons left out) of the
     instances (W, Qz): the generic critical points job["reps"] at job["w0"] carried to each instance.
 
@@ -294,7 +288,7 @@ def _census_share(cs: CriticalSlice, job: dict, W: np.ndarray, Qz: np.ndarray, p
         arc_seed = seed + 1000 * arc
         rows = (todo[:, None] * E + np.arange(E)[None]).reshape(-1)
         starts, targets = reps[rows % E], P1[rows // E]
-        r = track(system, starts, p0, targets, seed=arc_seed, progress=progress if arc == 0 else None,
+        r = track(system, starts, p0, targets, seed=arc_seed, progress=increments(tick) if arc == 0 else None,
                   check_injective=False, retrack=False)
         L, good, st = r.solutions, r.success.copy(), r.status.copy()
         if arc >= 1:
@@ -333,81 +327,38 @@ def _census_share(cs: CriticalSlice, job: dict, W: np.ndarray, Qz: np.ndarray, p
     return real, minima, ok.all(axis=1) & (real >= 0), failed, reasons
 
 
-def _worker(path: str) -> None:
-    """A worker process's share (``python -m neuromanifold.landscape.census JOB``): reads the
-    pickled (job, W, Qz), rebuilds the slice from (spec, k, Q, seed), so it is the parent's,
-    prints progress lines ``tick N`` and writes its result to JOB.out."""
-    import pickle
-    import sys
-
-    with open(path, "rb") as fh:
-        job, W, Qz = pickle.load(fh)
+def share_job(job: dict, W: np.ndarray, Qz: np.ndarray, tick=None):
+    """A worker's share of a census (run by :mod:`neuromanifold.pool`): the slice rebuilt from
+    (spec, k, Q, seed), so it is the parent's, then the share's instances tracked."""
     param = parse(job["spec"]).parametrization()
     cs = CriticalSlice(param, job["k"], job["Q"], job["seed"])
-
-    def tick(n):
-        print(f"tick {n}", flush=True)
-    out = _census_share(cs, job, W, Qz, tick)
-    with open(path + ".out", "wb") as fh:
-        pickle.dump(out, fh)
-    sys.stdout.flush()
+    return _census_share(cs, job, W, Qz, tick)
 
 
-def _in_parallel(cs: CriticalSlice, job: dict, W: np.ndarray, Qz: np.ndarray, workers: int, progress):
-    """Instances split into ``workers`` contiguous shares: this process tracks the first while
-    fresh interpreters track the others (a subprocess, not multiprocessing: it neither forks a
-    process running XLA threads nor re-imports the caller's script; kernels come from the
-    persistent XLA cache).  One process already keeps about 1.5 cores busy (XLA's threads), so
-    two processes on two cores gain 1.1-1.3x, not 2x."""
-    import os
-    import pickle
-    import subprocess
-    import sys
-    import tempfile
-    import threading
+def _in_parallel(cs: CriticalSlice, job: dict, W: np.ndarray, Qz: np.ndarray, workers: int, tick):
+    """Instances split into ``workers`` contiguous shares: this process tracks the first while the
+    worker pool (:mod:`neuromanifold.pool`) tracks the others.  One process already keeps about 1.5
+    cores busy (XLA's threads), so two processes on two cores gain 1.1-1.3x, not 2x."""
+    from ..pool import Pool
 
     cuts = np.linspace(0, len(W), workers + 1).astype(int)
     shares = [slice(a, b) for a, b in zip(cuts[:-1], cuts[1:])]
     lock = threading.Lock()
 
     def report(n):
-        if progress is not None:
+        if tick is not None:
             with lock:
-                progress(n)
+                tick(n)
 
-    with tempfile.TemporaryDirectory(prefix="nm-census-") as tmp:
-        procs, readers = [], []
-        for i, s in enumerate(shares[1:]):
-            path = os.path.join(tmp, f"share{i}")
-            with open(path, "wb") as fh:
-                pickle.dump((job, W[s], Qz[s]), fh)
-            proc = subprocess.Popen([sys.executable, "-m", "neuromanifold.landscape.census", path],
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-            def read(proc=proc):
-                for line in proc.stdout:
-                    if line.startswith("tick "):
-                        report(int(line.split()[1]))
-            reader = threading.Thread(target=read, daemon=True)
-            reader.start()
-            procs.append((proc, path))
-            readers.append(reader)
-        try:
-            parts = [_census_share(cs, job, W[shares[0]], Qz[shares[0]], report)]
-            for (proc, path), reader in zip(procs, readers):
-                err = proc.stderr.read()
-                proc.wait()
-                reader.join()
-                if proc.returncode != 0 or not os.path.exists(path + ".out"):
-                    raise NeuromanifoldError(f"a census worker process failed (exit {proc.returncode}): "
-                                             f"{err.strip().splitlines()[-1] if err.strip() else 'no message'}"
-                                             f"; workers=1 runs the census in this process")
-                with open(path + ".out", "rb") as fh:
-                    parts.append(pickle.load(fh))
-        finally:
-            for proc, _ in procs:
-                if proc.poll() is None:
-                    proc.kill()
+    with Pool(len(shares) - 1, on_tick=report) as pool:
+        jobs = [pool.submit("landscape.census:share_job", job, W[s], Qz[s]) for s in shares[1:]]
+        parts = [_census_share(cs, job, W[shares[0]], Qz[shares[0]], report)]
+        for j in jobs:
+            try:
+                parts.append(j.result())
+            except NeuromanifoldError as exc:
+                raise NeuromanifoldError(f"a census worker process failed: {j.reason}; workers=1 runs the "
+                                         f"census in this process") from exc
     real = np.concatenate([p[0] for p in parts])
     minima = np.concatenate([p[1] for p in parts])
     good = np.concatenate([p[2] for p in parts])
@@ -435,8 +386,3 @@ def real_and_minima(cs: CriticalSlice, lam: np.ndarray, ok: np.ndarray, W: np.nd
     real = isreal.sum(axis=1)
     return np.where(consistent, real, -1), np.where(consistent, minima, -1)
 
-
-if __name__ == "__main__":
-    import sys
-
-    _worker(sys.argv[1])

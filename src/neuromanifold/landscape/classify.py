@@ -42,8 +42,25 @@ class Classification(Result):
 
 def classify(arch, theta, u, metric="euclidean", seed: int = 0, *, tol: float = 1e-8,
              samples: int = 8, radius: float = 1e-4) -> Classification:
-    """Classify the real parameter point ``theta`` for the loss ||mu(theta) - u||_Q^2 (``u`` a
-    coefficient vector or a DataTarget, ``metric`` a name or a matrix)."""
+    """Classify the real parameter point ``theta`` for the loss ||mu(theta) - u||_Q^2: not critical,
+    a pure critical point (mu(theta) is critical on M) or a spurious one (critical only because dmu
+    drops rank there).
+
+    Parameters
+    ----------
+    arch : spec string or Architecture
+    theta : parameters; u : coefficients in V, or a DataTarget; metric; seed; tol : gradient
+        tolerance; samples, radius : the local test of the image
+
+    Returns
+    -------
+    Classification : ``value`` (``pure``, ``spurious`` or ``not critical``) and the evidence.
+
+    Example
+    -------
+    >>> classify("linear(widths=[2,1,2])", [1, 0, 1, 0], [1, 0, 0, 0]).value   # mu(theta) = u
+    'pure'
+    """
     arch = parse(arch) if isinstance(arch, str) else arch
     t0 = time.perf_counter()
     param = arch.parametrization()

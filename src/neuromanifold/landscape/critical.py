@@ -80,10 +80,27 @@ def _kind(index: int, k: int) -> str:
 
 def critical_points(arch, u, metric="euclidean", seed: int = 0, *, stall_loops: int = 16,
                     real_tol: float = 1e-8, force: bool = False) -> CriticalPointsResult:
-    """All complex critical points of ||z - u||_Q^2 on M for the target u (coefficients in V, or a
-    DataTarget from :func:`from_data`, which brings its own metric) and ``metric`` (a name or a
-    matrix): real or not, loss, Hessian index on M.
-    Real points are points of the real variety; whether mu(R^N) reaches them is not checked."""
+    """All complex critical points of ||c - u||_Q^2 on M for the target u: real or not, loss,
+    Hessian index on M.  Real points are points of the real variety; whether mu(R^N) reaches them is
+    not checked.
+
+    Parameters
+    ----------
+    arch : spec string or Architecture
+    u : coefficients in V, or a DataTarget from :func:`from_data` (with its own metric); metric : a
+        name or a matrix; seed; stall_loops : monodromy loops for the generic critical points;
+    real_tol : tolerance of reality; force
+
+    Returns
+    -------
+    CriticalPointsResult : ``points``, ``real_count``, ``minima``, ``global_minimum``.
+
+    Example
+    -------
+    >>> r = critical_points("linear(widths=[2,1,2])", [3, 0, 0, 1])   # diag(3, 1): two rank-one points
+    >>> r.value, r.real_count, r.minima
+    (2, 2, 1)
+    """
     arch = parse(arch) if isinstance(arch, str) else arch
     t0 = time.perf_counter()
     param = arch.parametrization()
@@ -94,7 +111,8 @@ def critical_points(arch, u, metric="euclidean", seed: int = 0, *, stall_loops: 
         raise NeuromanifoldError(f"the metric has rank {M.rank} < dim V = {len(M.Q)} (a pseudometric): "
                                  f"critical points are then not isolated; use more samples or a named metric")
     u = validate.point(u, param.ambient_dimension, "the target u", complex_ok=True,
-                       where="one coefficient per basis monomial and output").astype(complex)
+                       order=f"`neuromanifold info {arch}`: one coefficient per basis monomial and output"
+                       ).astype(complex)
     k = int(compute_dimension(arch, seed=seed).value)
     common = dict(spec=str(arch), invariant="critical_points", seed=seed, dimension=k, metric=M.to_dict())
     if k == param.ambient_dimension:

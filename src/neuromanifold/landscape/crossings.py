@@ -37,36 +37,27 @@ class CrossingsResult(Result):
     ed_degree: int = 0
     metric: dict = field(default_factory=dict)
 
-    def plot(self, path: str) -> None:
-        """Real critical points and local minima along s, the crossings marked (matplotlib PNG)."""
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        s = np.asarray(self.grid)
-        real = np.asarray(self.real_counts, float)
-        mins = np.asarray(self.minima_counts, float)
-        real[real < 0] = np.nan
-        mins[mins < 0] = np.nan
-        fig, ax = plt.subplots(figsize=(6, 3.2))
-        ax.step(s, real, where="mid", label="real critical points")
-        ax.step(s, mins, where="mid", label="local minima")
-        for c in self.crossings:
-            ax.axvline(c["s"], color="grey", lw=0.8, ls="--")
-        ax.set_xlabel("s  (u = (1 - s) u0 + s u1)")
-        ax.set_ylabel("count")
-        ax.set_title(f"{self.spec}: {len(self.crossings)} discriminant crossings", fontsize=9)
-        ax.legend(fontsize=8)
-        fig.tight_layout()
-        fig.savefig(path, dpi=120)
-        plt.close(fig)
-
 
 def discriminant_crossings(arch, u0=None, u1=None, metric="euclidean", seed: int = 0, *, grid: int = 64,
                            tol: float = 1e-6, force: bool = False) -> CrossingsResult:
-    """Crossings of the ED discriminant along the segment from u0 to u1 (coefficient vectors;
-    random Gaussian ones from ``seed`` when not given)."""
+    """Crossings of the ED discriminant along the segment from u0 to u1: where the number of real
+    critical points changes.
+
+    Parameters
+    ----------
+    arch : spec string or Architecture
+    u0, u1 : coefficient vectors (default: seeded Gaussian ones); metric; seed; grid : grid points
+        before bisection; tol : the bisection's tolerance in s; force
+
+    Returns
+    -------
+    CrossingsResult : ``crossings`` (each with s and the counts on either side), the counts on the grid.
+
+    Example
+    -------
+    >>> discriminant_crossings("linear(widths=[2,1,2])", grid=8).value   # singular values stay real
+    0
+    """
     arch = parse(arch) if isinstance(arch, str) else arch
     t0 = time.perf_counter()
     param = arch.parametrization()

@@ -87,28 +87,34 @@ def _best_real_losses(arch, U: np.ndarray, Q: np.ndarray, seed: int, real_tol: f
 
 
 def _narrower_networks(arch) -> list:
-    """(layer, width, the narrower network) for the family's narrower-layer strata, and (layer, 0,
-    None) for the zero network reached by emptying each such layer."""
-    out, layers = [], []
-    for sub in arch.subnetworks():
-        if sub.kind == "narrower layer" and sub.architecture is not None:
-            if sub.layer not in layers:
-                if layers:
-                    out.append((layers[-1], 0, None))
-                layers.append(sub.layer)
-            out.append((sub.layer, None, sub.architecture))
-    if layers:
-        out.append((layers[-1], 0, None))
-    return out
+    """(layer, the narrower network, or None for the zero neurons: f = 0) for the family's
+    narrower-layer strata."""
+    return [(sub.layer, sub.architecture) for sub in arch.subnetworks(smallest=0) if sub.kind == "narrower layer"]
 
 
 def implicit_bias(arch, samples: int = 200, metric="euclidean", seed: int = 0, *, runs: int | None = None,
                   steps: int = 2000, lr: float = 0.01, rank_tol: float = 1e-4,
                   minimiser: bool | None = None, force: bool = False) -> ImplicitBiasResult:
-    """Fractions of targets (global minimiser) and of training runs (end point) at subnetwork points
-    (module docstring).  ``minimiser=None`` runs the critical-point part where it applies (dense,
-    not filling).  Each part is refused, with its estimate, when it would run past
-    ``guards.MAX_SECONDS``, unless ``force``."""
+    """Fractions of random targets whose global minimiser, and of training runs whose end point, is
+    a subnetwork point (module docstring).  ``minimiser=None`` runs the critical-point part where it
+    applies (narrower-layer subnetworks, not filling).
+
+    Parameters
+    ----------
+    arch : spec string or Architecture
+    samples : random targets; metric; seed; runs : training runs (default ``samples``); steps, lr :
+        gradient descent; rank_tol : relative size of sigma_dimM(dmu) that counts as a rank drop;
+    minimiser : run the critical-point part; force : run past the time estimate
+
+    Returns
+    -------
+    ImplicitBiasResult : ``minimiser_fraction`` and ``training_fraction`` with 95% intervals.
+
+    Example
+    -------
+    >>> implicit_bias("linear(widths=[2,1,2])", 5, steps=100).minimiser_fraction  # Eckart--Young: never 0
+    0.0
+    """
     arch = parse(arch) if isinstance(arch, str) else arch
     t0 = time.perf_counter()
     validate.count(samples, "samples", example="--samples 200")
@@ -142,7 +148,7 @@ def implicit_bias(arch, samples: int = 200, metric="euclidean", seed: int = 0, *
         smooth, ok = _best_real_losses(arch, U, Mt.Q, seed, force=force)
         best_sub = np.full(samples, np.inf)
         names = []
-        for layer, width, sub in _narrower_networks(arch):
+        for layer, sub in _narrower_networks(arch):
             if sub is None:
                 loss = np.einsum("si,ij,sj->s", U, Mt.Q, U)            # the zero network
                 names.append(f"zero neurons at layer {layer} (f = 0)")

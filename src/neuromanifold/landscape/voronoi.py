@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import guards, validate
-from ..errors import NeuromanifoldError
 from ..results import Result
 
 #: Measured on 2 cores: 400,000 targets in 1.0 s; the targets and flags kept for the plot take
@@ -44,29 +43,6 @@ class VoronoiResult(Result):
         d.pop("_points", None)
         d.pop("_inside", None)
         return d
-
-    def plot(self, path: str) -> None:
-        """The cell (targets whose nearest point is the cusp) and the curve (matplotlib PNG)."""
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(5, 5))
-        P, inside = self._points, self._inside
-        ax.scatter(P[~inside, 0], P[~inside, 1], s=1, c="#cccccc", label="nearest point smooth")
-        ax.scatter(P[inside, 0], P[inside, 1], s=1, c="#d62728", label="nearest point: the cusp")
-        t = np.linspace(-1.5, 1.5, 400)
-        ax.plot(t ** 2, t ** 3, "k", lw=1.5, label="y^2 = x^3")
-        ax.set_xlim(-self.box, self.box)
-        ax.set_ylim(-self.box, self.box)
-        ax.set_aspect("equal")
-        ax.set_title(f"Voronoi cell of the cusp: {self.fraction:.3f} of the box "
-                     f"[{self.interval[0]:.3f}, {self.interval[1]:.3f}]", fontsize=9)
-        ax.legend(loc="upper left", fontsize=7, markerscale=6)
-        fig.tight_layout()
-        fig.savefig(path, dpi=120)
-        plt.close(fig)
 
 
 def nearest_is_cusp(U: np.ndarray, real_tol: float = 1e-9) -> np.ndarray:

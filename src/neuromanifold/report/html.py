@@ -34,6 +34,7 @@ import numpy as np
 from .. import registry
 from ..architectures import parse
 from ..errors import NeuromanifoldError
+from .figures import draw
 
 #: The invariants of the one-architecture report: those of the registry with a plain-language reading.
 INVARIANTS = tuple(inv.name for inv in registry.REGISTRY if inv.reading)
@@ -70,17 +71,6 @@ def covering_bound(dim: int, deg: int, eps_values=(0.1, 0.01, 0.001)) -> list[di
     return [{"eps": e, "log_covering": dim * math.log(max(deg, 1) / e)} for e in eps_values]
 
 
-def _plane(p0: np.ndarray, basis: np.ndarray, rng, cone: bool):
-    """(origin, two directions) of the slicing plane inside the span of ``basis`` (columns): for a
-    cone the plane through its apex 0 and p0 (the apex, a singular point of every non-linear cone,
-    at (0, 0), p0 at (1, 0)); otherwise a random plane through p0, orthonormal directions."""
-    if cone:
-        other = basis @ rng.standard_normal(basis.shape[1])
-        other -= other @ p0 / (p0 @ p0) * p0
-        return np.zeros(len(p0)), np.column_stack([p0, other / np.linalg.norm(other) * np.linalg.norm(p0)])
-    return p0, np.linalg.qr(basis @ rng.standard_normal((basis.shape[1], 2)))[0]
-
-
 def _finish(fig, ax, marks, cone: bool, title: str, path: str) -> None:
     """Singular points in red, the point of M in blue, title, save."""
     import matplotlib.pyplot as plt
@@ -99,201 +89,23 @@ def _finish(fig, ax, marks, cone: bool, title: str, path: str) -> None:
 
 
 def _slice_figure(arch, path: str, seed: int) -> str | None:
-    """Plane slice of M when M is a hypersurface of its linear span with an equation of degree
-    <= 4; returns a caption, or None when no such picture can be drawn."""
+    """Draw the plane section of M (:func:`~neuromanifold.invariants.plane_section.plane_section`);
+    returns its caption, or None when there is none to draw."""
+    from ..invariants.plane_section import plane_section
+
+    section = plane_section(arch, seed)
+    if section is None:
+        return None
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..invariants.implicit import implicit_equations, term_values
-    from ..invariants.dimension import dimension
-
-    param = arch.parametrization()
-    k = int(dimension(arch, seed=seed).value)
-    D = param.ambient_dimension
-    if k >= D or D > 40:
-        return None
-    eqs = None
-    for b in range(1, 5):
-        try:
-            r = implicit_equations(arch, b, seed=seed)
-        except NeuromanifoldError:
-            break
-        linear = [t for t in r.polynomials() if max(sum(e) for e in t) == 1]
-        higher = [t for t in r.polynomials() if max(sum(e) for e in t) > 1]
-        if higher and D - len(linear) - k == 1:
-            eqs = (linear, higher[0], b)
-            break
-    if eqs is None:
-        return _numeric_slice_figure(arch, param, k, path, seed)
-    linear, g, b = eqs
-    rng = np.random.default_rng([seed, 181])
-    # a plane in the span of M through a random point of M
-    if linear:
-        A = np.zeros((len(linear), D))
-        for i, t in enumerate(linear):
-            for e, a in t.items():
-                A[i, int(np.argmax(e))] = a
-        basis = np.linalg.svd(A)[2][len(linear):].T
-    else:
-        basis = np.eye(D)
-    p0 = np.asarray(param.coefficients(param.random_params(rng)), float)
-    cone = param.homogeneous and 0 not in param.x_degrees
-    origin, dirs = _plane(p0, basis, rng, cone)
-    scale = 1.6 if cone else 1.5 * (1 + np.linalg.norm(p0))
-    s = np.linspace(-scale, scale, 401)
-    S, T = np.meshgrid(s, s)
-    P = origin[None, None, :] + S[..., None] * dirs[:, 0] + T[..., None] * dirs[:, 1]
-    G = term_values(g, P).sum(axis=-1)
+    S, T = np.meshgrid(section.axis, section.axis)
     fig, ax = plt.subplots(figsize=(5, 5))
-    ax.contour(S, T, G, levels=[0.0], colors="k", linewidths=1.5)
-    gs, gt = np.gradient(G, s, s)
-    mag = np.hypot(gs, gt)
-    # singular points of the slice curve: one grid point (least gradient) per connected region where
-    # both g and its gradient are small; each checked by the Jacobian criterion on M's equations
-    from scipy import ndimage
-
-    from ..invariants.singular import is_singular
-
-    near = (np.abs(G) < 0.01 * np.abs(G).max()) & (mag < 0.01 * mag.max())
-    labels, count = ndimage.label(near)
-    marks = []
-    for lab in range(1, count + 1):
-        idx = np.flatnonzero(labels.ravel() == lab)
-        best = idx[np.argmin(mag.ravel()[idx])]
-        i, j = np.unravel_index(best, G.shape)
-        point = origin + S[i, j] * dirs[:, 0] + T[i, j] * dirs[:, 1]
-        if cone and abs(S[i, j]) + abs(T[i, j]) < 4 * (s[1] - s[0]):
-            point = np.zeros(D)                        # the apex itself
-        try:
-            if is_singular(arch, point, seed=seed, tol=1e-3).value:
-                marks.append((0.0, 0.0) if not point.any() else (S[i, j], T[i, j]))
-        except NeuromanifoldError:
-            pass
-    _finish(fig, ax, marks, cone, f"plane slice of M ({arch}): degree-{max(sum(e) for e in g)} curve", path)
-    where = "its apex 0 and a point of M (blue)" if cone else "a point of M (blue)"
-    return (f"M is a hypersurface of its {D - len(linear)}-dimensional linear span, cut out there by one "
-            f"equation of degree {max(sum(e) for e in g)}; the figure is its intersection with a random plane "
-            f"through {where}, singular points in red where they appear")
-
-
-def _numeric_slice_figure(arch, param, k: int, path: str, seed: int, max_degree: int = 6) -> str | None:
-    """When exact equations of low degree are out of reach (many coordinates): M's linear span from
-    sampled points (numerical rank), and, if M is a hypersurface of a span of dimension <= 8, its
-    equation g in span coordinates as the numerical kernel (one singular value 1e-8 below the rest)
-    of the monomials evaluated at sampled points of M; then the same plane slice through the apex
-    (cones) or a point, with singular points checked by ``is_singular``."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from ..invariants.singular import is_singular
-    from ..monomials import exponents
-
-    rng = np.random.default_rng([seed, 191])
-    pts = np.array([np.asarray(param.coefficients(param.random_params(rng)), float) for _ in range(60)])
-    U, sv, Vh = np.linalg.svd(pts, full_matrices=False)
-    m = int(np.sum(sv > 1e-9 * sv[0]))
-    if m - k != 1 or m > 8:
-        return None
-    B = Vh[:m].T                                                   # D x m orthonormal span basis
-    cone = param.homogeneous and 0 not in param.x_degrees
-    g = None
-    for d in range(2, max_degree + 1):
-        ex = exponents(m, d) if cone else np.concatenate([exponents(m, j) for j in range(d + 1)])
-        n = len(ex)
-        Y = np.array([np.asarray(param.coefficients(param.random_params(rng)), float) for _ in range(2 * n + 20)]) @ B
-        Y /= np.linalg.norm(Y, axis=1, keepdims=True) if cone else 1.0
-        E = np.prod(Y[:, None, :] ** ex[None], axis=2)
-        _, se, Ve = np.linalg.svd(E, full_matrices=False)
-        if se[-1] < 1e-8 * se[0] and (len(se) < 2 or se[-2] > 1e-4 * se[0]):
-            g = (ex, Ve[-1])
-            break
-    if g is None:
-        return None
-    ex, coef = g
-    deg = int(ex.sum(axis=1).max())
-    p0 = np.asarray(param.coefficients(param.random_params(rng)), float) @ B
-    # an affine plane through p0 meets the singular locus of M in nodes of the slice curve (for
-    # attention: the double locus of the projection, where two branches cross); look for a plane
-    # with real nodes, each confirmed by is_singular
-    best = None
-    for trial in range(6):
-        dirs = np.linalg.qr(rng.standard_normal((m, 2)))[0] * np.linalg.norm(p0)
-        nodes = _verified_nodes(arch, B, ex, coef, p0, dirs, seed + trial)
-        if best is None or len(nodes) > len(best[1]):
-            best = (dirs, nodes)
-        if len(nodes) >= 2:
-            break
-    if best[1]:
-        dirs, nodes = best
-        origin, marks = p0, nodes
-        half = min(6.0, max(1.6, 1.25 * max(max(abs(a), abs(b)) for a, b in nodes)))
-        plane_cone = False
-    else:
-        origin, dirs = _plane(p0, np.eye(m), rng, cone)
-        if not cone:
-            dirs = dirs * np.linalg.norm(p0)
-        marks, half, plane_cone = [], 1.6, cone
-        if cone:
-            try:
-                if is_singular(arch, np.zeros(param.ambient_dimension), seed=seed).value:
-                    marks.append((0.0, 0.0))
-            except NeuromanifoldError:
-                pass
-    s = np.linspace(-half, half, 401)
-    S, T = np.meshgrid(s, s)
-    P = origin[None, None, :] + S[..., None] * dirs[:, 0] + T[..., None] * dirs[:, 1]
-    G = np.tensordot(np.prod(P[..., None, :] ** ex[None, None], axis=-1), coef, axes=([2], [0]))
-    fig, ax = plt.subplots(figsize=(5, 5))
-    ax.contour(S, T, G, levels=[0.0], colors="k", linewidths=1.5)
-    _finish(fig, ax, marks, plane_cone, f"plane slice of M ({arch}): degree-{deg} curve", path)
-    where = ("a point of M (blue); the red nodes are singular points of M where two branches cross "
-             "(each confirmed by is_singular)" if best[1] else
-             f"{'its apex 0 and ' if cone else ''}a point of M (blue)")
-    return (f"M is a hypersurface of its {m}-dimensional linear span, with an equation of degree {deg} found "
-            f"numerically in span coordinates; the figure is its intersection with a random plane through {where}")
-
-
-def _verified_nodes(arch, B, ex, coef, p0, dirs, seed: int) -> list[tuple[float, float]]:
-    """Real nodes (s, t) of the curve g(p0 + s d1 + t d2) = 0: the critical points of the restricted
-    g (total-degree homotopy) where g vanishes, kept when ``is_singular`` confirms them on M."""
-    import jax
-    import jax.numpy as jnp
-
-    from ..homotopy.system import System
-    from ..homotopy.total_degree import solve
-    from ..invariants.singular import is_singular
-
-    exj, cj = jnp.asarray(ex), jnp.asarray(coef)
-
-    def g(st):
-        y = jnp.asarray(p0, st.dtype) + st[0] * jnp.asarray(dirs[:, 0], st.dtype) + st[1] * jnp.asarray(dirs[:, 1],
-                                                                                                       st.dtype)
-        return jnp.prod(y[None, :] ** exj, axis=1) @ cj.astype(st.dtype)
-
-    grad = jax.grad(g, holomorphic=True)
-    try:
-        res = solve(System(lambda z, p: grad(z), 2, 0, "nodes of a plane slice"), seed=seed)
-    except NeuromanifoldError:
-        return []
-    nodes = []
-    for z in res.solutions:
-        if np.abs(z.imag).max() > 1e-8 * (1 + np.abs(z).max()):
-            continue
-        st = z.real
-        y = p0 + st[0] * dirs[:, 0] + st[1] * dirs[:, 1]
-        size = float(np.sum(np.abs(coef) * np.prod(np.abs(y)[None, :] ** ex, axis=1)))
-        if abs(float(np.real(g(jnp.asarray(z))))) > 1e-8 * max(size, 1e-300):
-            continue
-        try:
-            if is_singular(arch, B @ y, seed=seed).value:
-                nodes.append((float(st[0]), float(st[1])))
-        except NeuromanifoldError:
-            continue
-    return nodes
+    ax.contour(S, T, section.values, levels=[0.0], colors="k", linewidths=1.5)
+    _finish(fig, ax, section.marks, section.cone, section.title, path)
+    return section.caption
 
 
 def report(spec: str, out_dir: str, seed: int = 0, *, timeout: float = 60.0, census: int = 0,
@@ -346,7 +158,7 @@ def report(spec: str, out_dir: str, seed: int = 0, *, timeout: float = 60.0, cen
 
         try:
             c = run_census(arch, census, "generic", seed=seed)
-            c.plot(os.path.join(out_dir, "census.png"))
+            draw(c, os.path.join(out_dir, "census.png"))
             figures.append(f"<figure><img src='census.png' alt='census heat map'><figcaption>real critical points "
                            f"x local minima over {census} random (target, metric) instances; ED degree "
                            f"{c.ed_degree}</figcaption></figure>")
