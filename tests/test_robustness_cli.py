@@ -355,6 +355,10 @@ CASES: dict[tuple[str, ...], Case] = {
         bad=st.one_of(_with(bad_specs(), "--point", "[1,2,1]"),
                       _opt("--point", bad_point(_dim(LCN)), LCN, "--atlas", ATLAS),
                       st.just([LIN, "--point", "[1,0,0,0]"]))),           # not a family with a boundary
+    ("conservation",): Case(
+        valid=[["conservation", LIN, "--atlas", ATLAS]],
+        bad=st.one_of(_with(bad_specs()), _opt("--prime", st.sampled_from(["4", "1", "-7", "x", "99999999999"]), LIN)),
+        examples=20),
     ("implicit",): Case(
         valid=[["implicit", LIN, "--atlas", ATLAS]],
         bad=st.one_of(_with(bad_specs()), _opt("--degree", below(1), LIN),

@@ -381,6 +381,26 @@ def filling(
         _emit([result], as_json, _table("filling"))
 
 
+@app.command()
+def conservation(
+    spec: Annotated[str, typer.Argument(metavar="SPEC", help=SPEC_HELP)],
+    prime: int | None = typer.Option(None, "--prime", help="prime for the exact ranks (below 2^26)"),
+    seed: Seed = 0,
+    as_json: AsJson = False,
+    atlas: AtlasPath = None,
+    recompute: Recompute = False,
+):
+    """Conservation laws of gradient flow: how many (N - dim of the Lie algebra of the fields
+    grad f(x)), the explicit ones of degree <= 2, and whether the family's known laws are complete."""
+    with _errors():
+        with _status(not as_json):
+            result = _ask("conservation_laws", spec, {"prime": prime}, seed, atlas, recompute)
+        if as_json:
+            _print_json([result.to_dict()])
+            return
+        out.print(_table("conservation_laws")(result))
+
+
 @app.command("implicit-bias")
 def implicit_bias_command(
     spec: Annotated[str, typer.Argument(metavar="SPEC", help=SPEC_HELP)],
@@ -463,6 +483,9 @@ def train(
     steps: int = typer.Option(1000, "--steps", min=1),
     lr: float = typer.Option(0.01, "--lr"),
     method: str = typer.Option("gd", "--method", help="gd (gradient descent) or ode (gradient flow, DOP853)"),
+    laws: str = typer.Option("auto", "--laws", help="conserved quantities to watch: declared (the family's), "
+                             "found (every law of degree <= 2 the Lie-algebra algorithm finds), all, or auto "
+                             "(declared, else found)"),
     plot: str | None = typer.Option(None, "--plot", help="loss and conserved-quantity drift (PNG)"),
     seed: Seed = 0,
     as_json: AsJson = False,
@@ -473,17 +496,15 @@ def train(
     with _errors():
         from .landscape import from_data, load_data
         from .landscape.train import train as run
-        from .report.tables import result_table
+        from .report.tables import train_table
 
         _output(plot, "--plot", figure=True)
         target = from_data(spec, *load_data(data, spec))
         with _status(not as_json):
-            result = run(spec, target, steps=steps, lr=lr, method=method, seed=seed, force=force)
+            result = run(spec, target, steps=steps, lr=lr, method=method, seed=seed, laws=laws, force=force)
         if plot:
             _draw(result, plot)
-        _emit([result], as_json, lambda r: result_table(r, [
-            ("method", "method"), ("horizon", "horizon"), ("conserved", "conserved"),
-            ("final drift", "drift"), ("final Jacobian rank", "jacobian_rank")]))
+        _emit([result], as_json, train_table)
 
 
 atlas_app = typer.Typer(help="The result atlas (SQLite): list, show and export stored results.",

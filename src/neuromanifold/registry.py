@@ -194,6 +194,15 @@ REGISTRY: tuple[Invariant, ...] = (
         table=(("by degree", "by_degree"), ("equations", "equations"), ("verified on real points", "verified_real")),
         result="invariants.implicit:ImplicitEquationsResult"),
     Invariant(
+        "conservation_laws", "invariants.conservation:conservation_laws",
+        "conservation laws of gradient flow: N - dim Lie(grad f(x))(theta), the explicit laws of degree <= 2",
+        options={"prime": None, "quadratic": True}, aliases=("conservation",),
+        table=(("parameters N", "parameters"), ("dim Lie(W)(theta)", "lie_dimension"),
+               ("trace by bracket level", "levels"), ("float gap", "gap"), ("laws of degree <= 2", "quadratic_laws"),
+               ("declared", "declared"), ("declared, independent", "declared_laws"),
+               ("declared are conserved", "declared_conserved"), ("complete", "complete")),
+        result="invariants.conservation:ConservationResult"),
+    Invariant(
         "implicit_bias", "landscape.implicit_bias:implicit_bias",
         "how often the global minimiser, or the end of gradient descent, is a subnetwork point",
         options={"samples": 200, "metric": "euclidean", "runs": None, "steps": 2000, "lr": 0.01,

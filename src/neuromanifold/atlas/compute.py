@@ -14,6 +14,7 @@ from types import SimpleNamespace
 
 from .. import registry
 from ..architectures import parse
+from ..errors import NeuromanifoldError
 from .store import Atlas
 
 question = registry.question
@@ -75,7 +76,7 @@ def through_atlas(invariant: str, spec: str, options: dict | None, seed: int, ru
     options = question(name, options)
     if run is None:
         if entry is None:
-            raise ValueError(f"{invariant!r} is not in the registry: pass run=")
+            raise NeuromanifoldError(f"{invariant!r} is not in the registry: pass run=")
         run = lambda: entry.call(spec, seed, options, **extra)          # noqa: E731
     load = load or (entry.loader() if entry else None) or (lambda x: StoredResult(**x))
     with Atlas(atlas) as store:

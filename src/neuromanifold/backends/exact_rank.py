@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import NeuromanifoldError
 from . import primefield as pf
 
 #: Up to this many entries, ``rank`` uses FLINT.
@@ -30,7 +31,7 @@ def rank(A: np.ndarray, p: int, method: str = "auto") -> int:
     """Rank over F_p of a matrix of residues (any integer-valued float or int array)."""
     A = np.asarray(A)
     if A.ndim != 2:
-        raise ValueError("rank needs a 2-D matrix")
+        raise NeuromanifoldError("rank needs a 2-D matrix")
     if A.size == 0:
         return 0
     if method == "auto":
@@ -42,7 +43,7 @@ def rank(A: np.ndarray, p: int, method: str = "auto") -> int:
         if M.shape[0] > M.shape[1]:
             M = M.T
         return _echelon(np.ascontiguousarray(M), p, need_x=False)[0]
-    raise ValueError(f"unknown rank method {method!r}; use 'auto', 'flint' or 'blas'")
+    raise NeuromanifoldError(f"unknown rank method {method!r}; use 'auto', 'flint' or 'blas'")
 
 
 def independent_rows(A: np.ndarray, p: int) -> tuple[int, np.ndarray]:

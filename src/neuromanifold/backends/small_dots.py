@@ -20,6 +20,7 @@ import jax
 import numpy as np
 from jax import lax
 
+from ..errors import NeuromanifoldError
 from .jaxpr_rules import walk
 
 #: Largest M*K*N (per example) written as a broadcast product and sum.
@@ -82,7 +83,7 @@ def small_dots(fn: Callable, *example_args, max_work: int = MAX_WORK) -> Callabl
 
     def rewritten(*args):
         if jax.tree_util.tree_structure(args) != treedef:
-            raise ValueError("small_dots: arguments do not have the structure of the example")
+            raise NeuromanifoldError("small_dots: arguments do not have the structure of the example")
         out, = _eval(closed.jaxpr, closed.consts, jax.tree_util.tree_leaves(args), max_work)
         return out
 

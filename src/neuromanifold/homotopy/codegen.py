@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ..errors import NeuromanifoldError
 from .slp import Program, Sym
 
 #: Most nodes in one generated C function.
@@ -25,7 +26,7 @@ CHUNK = 600
 
 def _lit(x: float) -> str:
     if not math.isfinite(x):
-        raise ValueError(f"the system has a non-finite constant {x!r}")
+        raise NeuromanifoldError(f"the system has a non-finite constant {x!r}")
     return f"({float(x).hex()})"
 
 

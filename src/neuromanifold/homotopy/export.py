@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..backends.objects import expand as expand_objects
+from ..errors import NeuromanifoldError
 from .system import System, as_system
 
 
@@ -70,7 +71,7 @@ class SparsePolynomial:
     def __truediv__(self, other):
         if isinstance(other, SparsePolynomial):
             if set(other.terms) - {(0,) * self.n}:
-                raise ValueError("division by a non-constant polynomial")
+                raise NeuromanifoldError("division by a non-constant polynomial")
             other = other.terms.get((0,) * self.n, 0j)
         return SparsePolynomial({e: c / complex(other) for e, c in self.terms.items()}, self.n)
 

@@ -355,7 +355,7 @@ class NativeKernel:
         if v.ndim == 1:
             return v, 0
         if v.shape != (k, self.m):
-            raise ValueError(f"vertex of shape {v.shape}: give {self.m} values or {k} x {self.m}")
+            raise NeuromanifoldError(f"vertex of shape {v.shape}: give {self.m} values or {k} x {self.m}")
         return v, self.m
 
     def track(self, Z0: np.ndarray, vertices: list, knots, gamma: complex, options, data,

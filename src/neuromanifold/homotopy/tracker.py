@@ -540,7 +540,7 @@ def _paths(system: System, k: int, *points) -> Polyline:
         elif q.size == system.m:
             rows.append(np.ascontiguousarray(q.reshape(system.m)))
         else:
-            raise ValueError(f"parameters of shape {q.shape}: give {system.m} values, or one row of "
+            raise NeuromanifoldError(f"parameters of shape {q.shape}: give {system.m} values, or one row of "
                              f"{system.m} per path ({k} x {system.m})")
     return Polyline(rows, k, system.m)
 
@@ -630,7 +630,7 @@ def track_loop(F, starts, p0, p1, p2=None, *, gamma: complex | None = None,
 def _track(system, Z0, V: Polyline, knots, g, options, retrack, check_injective, progress,
            t0) -> TrackResult:
     if Z0.shape[1] != system.n:
-        raise ValueError(f"starts have {Z0.shape[1]} coordinates, the system has {system.n} unknowns")
+        raise NeuromanifoldError(f"starts have {Z0.shape[1]} coordinates, the system has {system.n} unknowns")
     p0, p1 = V.vertices[0], V.vertices[-1]
     backend = backend_of(system, options)
     if len(Z0) == 0:

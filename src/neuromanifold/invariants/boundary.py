@@ -96,7 +96,7 @@ def real_roots(w) -> RealRoots:
     return RealRoots(total, mult, total - 2 * sum(m // 2 for m in mult))
 
 
-def on_boundary(arch, f, seed: int = 0) -> BoundaryResult:
+def on_boundary(arch, f, *, seed: int = 0) -> BoundaryResult:
     """Is f on the relative boundary of the real neuromanifold?  For products of polynomials
     (stride-one lcn) by the exact real roots of the end-to-end filter (arXiv 2108.01538); for one-layer
     attention by the real rank-one preimages (module docstring).

@@ -70,7 +70,7 @@ def image_enclosure_groups(ws, cert) -> np.ndarray:
     return image_groups(cert, image_map(ws))
 
 
-def degree(arch, seed: int = 0, *, stall_loops: int = 5, rtol: float = 1e-6, certify: bool = True,
+def degree(arch, *, seed: int = 0, stall_loops: int = 5, rtol: float = 1e-6, certify: bool = True,
            msolve: bool = False, force: bool = False, dimension_result=None,
            progress=None) -> DegreeResult:
     """Degree of the Zariski closure of the neuromanifold: #(M ∩ L) for a generic affine L of

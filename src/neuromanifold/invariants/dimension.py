@@ -127,7 +127,7 @@ def _guard(arch, est: dict) -> None:
             est)
 
 
-def dimension(arch, seed: int = 0, prime: int | None = None, points: int = 3,
+def dimension(arch, *, seed: int = 0, prime: int | None = None, points: int = 3,
               numerical: bool | str = "auto", force: bool = False, progress=None) -> DimensionResult:
     """Certified dimension of the neuromanifold M = closure of mu(C^N) of ``arch``.
 

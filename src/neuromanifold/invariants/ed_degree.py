@@ -237,7 +237,7 @@ def _determinant(M: list[list]):
     return M[n - 1][n - 1]
 
 
-def ed_degree(arch, metric="euclidean", seed: int = 0, *, stall_loops: int = 16, rtol: float = 1e-6,
+def ed_degree(arch, metric="euclidean", *, seed: int = 0, stall_loops: int = 16, rtol: float = 1e-6,
               certify: bool = True, force: bool = False, msolve: bool = False,
               progress=None) -> EDDegreeResult:
     """ED degree of the neuromanifold: the number of complex critical points of ||c - u||_Q^2 on the

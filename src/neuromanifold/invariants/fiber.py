@@ -216,7 +216,7 @@ def _real_components(param, f_target: np.ndarray, seed: int, samples: int = 16):
     return sets.count(), len(pts)
 
 
-def fiber(arch, seed: int = 0, *, point=None, real_samples: int = 16, force: bool = False,
+def fiber(arch, *, seed: int = 0, point=None, real_samples: int = 16, force: bool = False,
           dimension_result=None) -> FiberResult:
     """Generic fibre of ``arch``: its dimension, the known symmetries, the number of symmetry orbits
     in it and, for linear networks, the real components of the fibre of ``point``.

@@ -89,7 +89,7 @@ def _real_proof(arch, param, dim: int) -> tuple[bool | None, str, np.ndarray | N
     return None, "no theorem decides real filling for this architecture: see the sampled fraction", None
 
 
-def filling(arch, field: str = "complex", samples: int = 40, targets: str = "gaussian",
+def filling(arch, field: str = "complex", *, samples: int = 40, targets: str = "gaussian",
             seed: int = 0, max_seconds: float = 120.0) -> FillingResult:
     """Whether M fills V over ``field`` (module docstring); over R also the sampled fraction of
     V(R) in M(R) from ``samples`` random targets (0 skips it; none are needed where a theorem proves

@@ -175,7 +175,7 @@ def _format(coeffs: np.ndarray, exps: np.ndarray, names: list[str]) -> str:
     return first + "".join(f" {s} {b}" for s, b in terms[1:])
 
 
-def implicit_equations(arch, degree_bound: int = 2, seed: int = 0, prime: int | None = None, *,
+def implicit_equations(arch, degree_bound: int = 2, *, seed: int = 0, prime: int | None = None,
                        force: bool = False) -> ImplicitEquationsResult:
     """Polynomials of degree <= ``degree_bound`` vanishing on M, in the coordinates c_1..c_D of V in
     the order of DESIGN.md (exact linear algebra over F_p; the module docstring gives the method and

@@ -71,7 +71,7 @@ def _check(arch, f, field_name):
     return param, f
 
 
-def contains(arch, f, field: str = "complex", seed: int = 0, rtol: float = 1e-8, *,
+def contains(arch, f, field: str = "complex", *, seed: int = 0, rtol: float = 1e-8,
              force: bool = False) -> MembershipResult:
     """Is f in mu(C^N) (``field="complex"``) or in mu(R^N) (``"real"``)?  With the method of the
     form the family declares (bounded rank, tensor form, products of polynomials, Waring

@@ -273,7 +273,7 @@ def _exact_ranks(param, emb, m: int, p: int, rng) -> tuple[int, int]:
     return int(rank_mu), int(exact_rank.rank(np.asarray(J).reshape(-1, m), p))
 
 
-def singular_strata(arch, seed: int = 0, prime: int | None = None, *, force: bool = False) -> StrataResult:
+def singular_strata(arch, *, seed: int = 0, prime: int | None = None, force: bool = False) -> StrataResult:
     """Candidate singular strata of parameter space, from the family's subnetworks (narrower layers,
     low-rank weight blocks, zero filter taps, collapsed attention heads): for each, the exact rank
     of dmu at a random point of it, the dimension of its image (exact rank of d(mu o embedding)),

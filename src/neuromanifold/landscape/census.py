@@ -102,7 +102,7 @@ def _moving_metric_system(cs: CriticalSlice) -> System:
 PARALLEL_MIN_PATHS = 20_000
 
 
-def census(arch, samples: int = 100, metric: str = "euclidean", seed: int = 0, *, targets: str = "gaussian",
+def census(arch, samples: int = 100, metric: str = "euclidean", *, seed: int = 0, targets: str = "gaussian",
            progress=None, arcs: int = 8, workers: int | None = None, force: bool = False) -> CensusResult:
     """Joint table of (#real critical points, #local minima) over ``samples`` random instances.
 

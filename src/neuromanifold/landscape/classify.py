@@ -40,7 +40,7 @@ class Classification(Result):
     normal_residual: float = 0.0    # |g on the tangent space (or the nearby tangent spaces)| / |g|
 
 
-def classify(arch, theta, u, metric="euclidean", seed: int = 0, *, tol: float = 1e-8,
+def classify(arch, theta, u, metric="euclidean", *, seed: int = 0, tol: float = 1e-8,
              samples: int = 8, radius: float = 1e-4) -> Classification:
     """Classify the real parameter point ``theta`` for the loss ||mu(theta) - u||_Q^2: not critical,
     a pure critical point (mu(theta) is critical on M) or a spurious one (critical only because dmu

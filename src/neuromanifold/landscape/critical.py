@@ -78,7 +78,7 @@ def _kind(index: int, k: int) -> str:
     return "local minimum" if index == 0 else "local maximum" if index == k else "saddle"
 
 
-def critical_points(arch, u, metric="euclidean", seed: int = 0, *, stall_loops: int = 16,
+def critical_points(arch, u, metric="euclidean", *, seed: int = 0, stall_loops: int = 16,
                     real_tol: float = 1e-8, force: bool = False) -> CriticalPointsResult:
     """All complex critical points of ||c - u||_Q^2 on M for the target u: real or not, loss,
     Hessian index on M.  Real points are points of the real variety; whether mu(R^N) reaches them is

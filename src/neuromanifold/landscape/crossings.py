@@ -38,7 +38,7 @@ class CrossingsResult(Result):
     metric: dict = field(default_factory=dict)
 
 
-def discriminant_crossings(arch, u0=None, u1=None, metric="euclidean", seed: int = 0, *, grid: int = 64,
+def discriminant_crossings(arch, u0=None, u1=None, metric="euclidean", *, seed: int = 0, grid: int = 64,
                            tol: float = 1e-6, force: bool = False) -> CrossingsResult:
     """Crossings of the ED discriminant along the segment from u0 to u1: where the number of real
     critical points changes.

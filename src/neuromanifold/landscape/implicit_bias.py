@@ -92,7 +92,7 @@ def _narrower_networks(arch) -> list:
     return [(sub.layer, sub.architecture) for sub in arch.subnetworks(smallest=0) if sub.kind == "narrower layer"]
 
 
-def implicit_bias(arch, samples: int = 200, metric="euclidean", seed: int = 0, *, runs: int | None = None,
+def implicit_bias(arch, samples: int = 200, metric="euclidean", *, seed: int = 0, runs: int | None = None,
                   steps: int = 2000, lr: float = 0.01, rank_tol: float = 1e-4,
                   minimiser: bool | None = None, force: bool = False) -> ImplicitBiasResult:
     """Fractions of random targets whose global minimiser, and of training runs whose end point, is

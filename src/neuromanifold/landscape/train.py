@@ -33,6 +33,8 @@ from ..invariants.metrics import metric as make_metric
 from ..results import Result
 
 METHODS = ("gd", "ode")
+#: Which conserved quantities ``train`` watches (:func:`conserved_quantities`).
+LAWS = ("auto", "declared", "found", "all")
 
 
 @dataclass
@@ -49,19 +51,49 @@ class TrainResult(Result):
     singular_distance: list | None = None                # linear: distance of mu(theta) to rank <= r - 1
     conserved: str = ""
     theta: list = field(default_factory=list)            # final parameters
+    initial_loss: float | None = None
+    max_drift: float | None = None                       # max over the run of the conserved quantities' drift
+    final_rank: int | None = None                        # rank of dmu at the end
+    diverged_at: int | None = None                       # gradient descent blew up by this step (None: it did not)
+    stable_lr: float | None = None                       # 2 / lambda_max of the loss's Hessian at the start
 
 
-def conserved_quantities(arch, param=None):
-    """theta -> vector of the conserved quantities the family declares
-    (:meth:`~neuromanifold.architectures.Architecture.conserved_quantities`), and their description."""
-    laws = arch.conserved_quantities()
-    if laws is None:
-        return None, f"none declared by the family {arch.family!r}"
-    return laws.function, laws.description
+def conserved_quantities(arch, param=None, laws: str = "auto", seed: int = 0):
+    """theta -> vector of the conserved quantities watched by ``train``, and their description.
+
+    ``laws="declared"``: the family's own (:meth:`~neuromanifold.architectures.Architecture.
+    conserved_quantities`); ``"found"``: the laws of degree <= 2 that
+    :func:`~neuromanifold.invariants.conservation.conservation_laws` finds (every polynomial law of
+    that degree, hand-written or not); ``"all"``: both; ``"auto"``: the declared ones, else the found
+    ones."""
+    if laws not in LAWS:
+        raise NeuromanifoldError(f"laws {laws!r}: use one of {', '.join(LAWS)}")
+    declared = arch.conserved_quantities()
+    parts, words = [], []
+    if declared is not None and laws in ("declared", "all", "auto"):
+        parts.append(declared.function)
+        words.append(declared.description)
+    if laws in ("found", "all") or (laws == "auto" and declared is None):
+        from ..invariants.conservation import MAX_QUADRATIC_PARAMETERS, conservation_laws
+
+        if arch.parametrization().n_params <= MAX_QUADRATIC_PARAMETERS:
+            found = conservation_laws(arch, seed=seed)
+            if found.laws_basis:
+                A = jnp.asarray(np.array([a for a, _ in found.laws_basis]))
+                b = jnp.asarray(np.array([v for _, v in found.laws_basis]))
+                parts.append(lambda theta, A=A, b=b: 0.5 * jnp.einsum("i,kij,j->k", theta, A, theta) + b @ theta)
+                words.append(f"the {len(found.laws_basis)} conservation laws of degree <= 2 found by the "
+                             f"Lie-algebra algorithm ({found.value} laws in all)")
+    if not parts:
+        return None, f"none declared by the family {arch.family!r}" + (
+            "" if laws == "declared" else " and none of degree <= 2 found")
+    if len(parts) == 1:
+        return parts[0], words[0]
+    return (lambda theta: jnp.concatenate([jnp.ravel(f(theta)) for f in parts])), "; ".join(words)
 
 
 def train(arch, target, metric="euclidean", *, steps: int = 1000, lr: float = 0.01, init=None,
-          seed: int = 0, method: str = "gd", record: int = 50, rtol: float = 1e-11,
+          seed: int = 0, method: str = "gd", record: int = 50, rtol: float = 1e-11, laws: str = "auto",
           force: bool = False) -> TrainResult:
     """Minimise ||c(theta) - u||_Q^2 from ``init`` by gradient descent (``steps`` steps of size
     ``lr``) or by the gradient flow over the same horizon (``method="ode"``), recording the loss,
@@ -72,7 +104,10 @@ def train(arch, target, metric="euclidean", *, steps: int = 1000, lr: float = 0.
     arch : spec string or Architecture
     target : a coefficient vector u, or a DataTarget (its own metric); metric; steps, lr; init :
         start parameters (default seeded Gaussian); seed; method : ``gd`` or ``ode``; record : points
-        recorded; rtol : the ODE solver's tolerance; force : run past the time estimate
+        recorded; rtol : the ODE solver's tolerance; laws : the conserved quantities whose drift is
+        recorded (``auto``, ``declared``, ``found``: every law of degree <= 2 that
+        :func:`~neuromanifold.invariants.conservation.conservation_laws` finds, ``all``); force : run
+        past the time estimate
 
     Returns
     -------
@@ -106,7 +141,7 @@ def train(arch, target, metric="euclidean", *, steps: int = 1000, lr: float = 0.
     grad = jax.jit(jax.grad(loss))
     lossj = jax.jit(loss)
     jac = jax.jit(jax.jacfwd(lambda th: coeffs(th, c)))
-    q, described = conserved_quantities(arch, param)
+    q, described = conserved_quantities(arch, param, laws, seed)
     qj = jax.jit(q) if q is not None else None
     theta = np.asarray(init, float).reshape(-1) if init is not None else \
         param.random_params(np.random.default_rng([seed, 151]))
@@ -138,6 +173,7 @@ def train(arch, target, metric="euclidean", *, steps: int = 1000, lr: float = 0.
             distances.append(float(np.sqrt(np.sum(sv[linear_r - 1:] ** 2))))
         drifts.append(float(np.abs(np.asarray(qj(th)) - q0).max()) if q0 is not None and q0.size else 0.0)
 
+    diverged = None
     if method == "gd":
         th = jnp.asarray(theta)
 
@@ -149,6 +185,7 @@ def train(arch, target, metric="euclidean", *, steps: int = 1000, lr: float = 0.
         watch = guards.Stopwatch(f"{steps:,} gradient-descent steps on {arch}", steps, force,
                                  instead="use fewer --steps")
         sizes = guards.block_sizes()
+        last = th
         while done < steps:
             record_at = min(done + every, steps)
             while done < record_at:
@@ -157,6 +194,11 @@ def train(arch, target, metric="euclidean", *, steps: int = 1000, lr: float = 0.
                 th.block_until_ready()
                 done += n
                 watch.lap(done)
+            if not _finite(np.asarray(th), losses[0]):
+                diverged = done                 # what was recorded up to here is kept
+                th = last
+                break
+            last = th
             log(done * lr, th)
         theta = np.asarray(th)
     else:
@@ -171,9 +213,28 @@ def train(arch, target, metric="euclidean", *, steps: int = 1000, lr: float = 0.
         for t, y in zip(sol.t, sol.y.T):
             log(t, jnp.asarray(y))
         theta = sol.y[:, -1]
+    notes = [f"metric {make_metric(param, metric, seed=seed).name}"]
+    stable = None
+    if diverged is not None:
+        curvature = float(np.max(np.linalg.eigvalsh(np.asarray(jax.hessian(loss)(jnp.asarray(
+            np.asarray(init, float).reshape(-1) if init is not None else param.random_params(
+                np.random.default_rng([seed, 151]))))))))
+        stable = 2.0 / curvature if curvature > 0 else None
+        advice = (f"use --lr {stable / 2:.3g} or below (the Hessian of the loss at the start has largest "
+                  f"eigenvalue {curvature:.3g}, so steps above 2 / {curvature:.3g} = {stable:.3g} grow) "
+                  if stable else "use a smaller --lr ")
+        notes.insert(0, f"gradient descent diverged by step {diverged} (lr {lr:g}): the parameters or the loss "
+                        f"overflowed; {advice}or --method ode (the gradient flow itself); the run is kept up to "
+                        f"step {int(round(times[-1] / lr))}")
     return TrainResult(spec=str(arch), invariant="train", value=losses[-1], certified=False,
                        method=method, steps=steps, lr=lr, horizon=steps * lr, times=times, loss=losses,
                        jacobian_rank=ranks, drift=drifts, conserved=described, theta=theta.tolist(),
                        rank_margin=margins, singular_distance=distances,
-                       seconds=time.perf_counter() - t0, seed=seed,
-                       notes=[f"metric {make_metric(param, metric, seed=seed).name}"])
+                       seconds=time.perf_counter() - t0, seed=seed, initial_loss=losses[0],
+                       max_drift=max(drifts) if drifts else None, final_rank=ranks[-1] if ranks else None,
+                       diverged_at=diverged, stable_lr=stable, notes=notes)
+
+
+def _finite(theta: np.ndarray, start_loss: float, limit: float = 1e8) -> bool:
+    """Whether gradient descent is still a run worth recording: finite parameters of moderate size."""
+    return bool(np.all(np.isfinite(theta)) and np.abs(theta).max() < limit * (1 + start_loss))

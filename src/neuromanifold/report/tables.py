@@ -103,23 +103,44 @@ def dimension_table(r) -> Table:
     return table
 
 
-def result_table(r, fields: list[tuple[str, str]]) -> Table:
-    """Two-column table of any result: its value and status, then the named fields."""
-    table = Table(title=Text(r.spec, style="bold"), box=box.ROUNDED, show_header=False, title_justify="left")
+def result_table(r, fields: list[tuple[str, str]], value_label: str | None = None) -> Table:
+    """Two-column table of any result: its value and status (labelled ``value_label``, default the
+    invariant's name), then the named fields (empty ones left out); the notes go under the table."""
+    notes = [str(n) for n in (getattr(r, "notes", None) or [])]
+    table = Table(title=Text(r.spec, style="bold"), box=box.ROUNDED, show_header=False, title_justify="left",
+                  caption="\n".join(f"note: {n}" for n in notes) or None, caption_justify="left")
     table.add_column("field", style="cyan", no_wrap=True)
     table.add_column("value")
     status = Text("certified", style="bold green") if r.certified else Text("not certified", style="bold red")
-    value = "none" if r.value is None else f"{r.value}"
-    table.add_row(r.invariant, Text.assemble((f"{value}  ", "bold"), status))
+    value = "none" if r.value is None else _fmt(r.value) if isinstance(r.value, float) else f"{r.value}"
+    table.add_row(value_label or r.invariant, Text.assemble((f"{value}  ", "bold"), status))
     for label, name in fields:
         v = getattr(r, name, None)
-        if v is not None:
-            table.add_row(label, _fmt(v) if not isinstance(v, (str, dict)) else str(v))
+        if v is None or (isinstance(v, (list, dict, str)) and not v):
+            continue
+        table.add_row(label, _fmt(v) if not isinstance(v, (str, dict)) else _cell(v))
     table.add_row("method", r.method)
     table.add_row("seed / time", f"{r.seed} / {r.seconds:.2f} s")
-    for note in r.notes:
-        table.add_row("note", note)
     return table
+
+
+def _cell(v) -> str:
+    """A dict as short ``key: value`` lines (a small table of its own), a string as it is."""
+    if isinstance(v, dict):
+        def one(x):
+            if isinstance(x, dict):
+                return ", ".join(f"{kk} {_fmt(vv) if not isinstance(vv, str) else vv}" for kk, vv in x.items())
+            return _fmt(x) if not isinstance(x, str) else x
+        return "\n".join(f"{k}: {one(x)}" for k, x in v.items())
+    return str(v)
+
+
+def train_table(r) -> Table:
+    """A training run in summaries (the series are in --json and the plot)."""
+    return result_table(r, [("initial loss", "initial_loss"), ("steps x lr", "horizon"), ("conserved", "conserved"),
+                            ("max drift", "max_drift"), ("final Jacobian rank", "final_rank"),
+                            ("diverged at step", "diverged_at"), ("stable lr below", "stable_lr")],
+                        value_label="final loss")
 
 
 def critical_table(r, constant: float = 0.0) -> Table:
@@ -136,8 +157,8 @@ def critical_table(r, constant: float = 0.0) -> Table:
         table.add_row(str(i + 1), "yes" if p.real else "no",
                       f"{loss:.6g}" if p.real else f"{complex(p.loss) + constant:.4g}",
                       p.kind + star, "" if p.index is None else str(p.index), "yes" if p.smooth else "no")
-    for note in r.notes:
-        table.add_row("", "", "", note, "", "")
+    table.caption = "\n".join(f"note: {n}" for n in r.notes + [f"seed {r.seed}, {r.seconds:.2f} s"])
+    table.caption_justify = "left"
     return table
 
 
