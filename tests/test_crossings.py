@@ -47,3 +47,16 @@ def test_cli_crossings_json():
     assert payload["invariant"] == "discriminant_crossings" and len(payload["grid"]) == 8
     bad = CliRunner().invoke(app, ["crossings", SPEC, "--u0", "[1, 2]"])
     assert bad.exit_code == 2 and "u0 has 2 coordinates" in bad.output
+
+
+def test_failed_grid_points_are_tracked_again_and_values_match_counts():
+    """The README's generic-metric segment: no grid point is given up (failed paths are tracked
+    again along new arcs), the critical values found at each grid point are as many as the real
+    count (their index-0 ones as many as the minima), and at each crossing two real critical
+    points are born or die together (a fold of the ED discriminant)."""
+    r = discriminant_crossings("linear(widths=[3,1,3])", metric=metric("linear(widths=[3,1,3])", "generic"))
+    assert min(r.real_counts) >= 0
+    for real, mins, values in zip(r.real_counts, r.minima_counts, r.critical_values):
+        assert len(values) == real and sum(1 for _, index in values if index == 0) == mins
+        assert all(loss >= 0 for loss, _ in values)
+    assert r.crossings and all(abs(c["after"][0] - c["before"][0]) == 2 for c in r.crossings)

@@ -386,3 +386,24 @@ def real_and_minima(cs: CriticalSlice, lam: np.ndarray, ok: np.ndarray, W: np.nd
     real = isreal.sum(axis=1)
     return np.where(consistent, real, -1), np.where(consistent, minima, -1)
 
+
+
+def critical_values(cs: CriticalSlice, lam: np.ndarray, ok: np.ndarray, W: np.ndarray, Qz: np.ndarray,
+                    k: int, real_tol: float = 1e-8) -> list[list]:
+    """Per instance: [loss, Hessian index on M] of each real critical point (losses in value
+    coordinates: ||z - w||^2_Qz = ||c - u||^2_Q), sorted by loss; [] where a path failed."""
+    samples, E, _ = lam.shape
+    flat = lam.reshape(-1, k)
+    Z = cs.images(flat).reshape(samples, E, -1)
+    J = cs.jacobians(flat).reshape(samples, E, -1, k)
+    isreal, consistent = real_points(Z, ok, real_tol)
+    out = [[] for _ in range(samples)]
+    idx = np.argwhere(isreal & consistent[:, None] & ok.all(axis=1)[:, None])
+    if len(idx):
+        d = np.real(Z[idx[:, 0], idx[:, 1]]) - np.real(W[idx[:, 0]])
+        loss = np.einsum("ni,nij,nj->n", d, np.real(Qz[idx[:, 0]]), d)
+        index = hessian_indices(cs, lam[idx[:, 0], idx[:, 1]], W[idx[:, 0]], Qz[idx[:, 0]],
+                                J[idx[:, 0], idx[:, 1]])
+        for (i, _), v, h in zip(idx, loss, index):
+            out[int(i)].append([float(v), int(h)])
+    return [sorted(v) for v in out]

@@ -19,13 +19,16 @@ import numpy as np
 from .. import guards
 from ..architectures import parse
 from ..errors import NeuromanifoldError
-from ..homotopy.tracker import track
+from ..homotopy.tracker import TrackOptions, track
 from ..invariants.dimension import dimension as compute_dimension
 from ..invariants.ed_degree import MAX_UNKNOWNS as ED_MAX_UNKNOWNS
 from ..invariants.ed_degree import generic_critical_points
 from ..invariants.metrics import metric as make_metric
 from ..results import Result
-from .census import real_and_minima
+from .census import critical_values, real_and_minima
+
+#: gamma-arcs tried at a target whose paths failed (as the census does).
+ARCS = 4
 
 
 @dataclass
@@ -36,6 +39,7 @@ class CrossingsResult(Result):
     minima_counts: list = field(default_factory=list)
     ed_degree: int = 0
     metric: dict = field(default_factory=dict)
+    critical_values: list = field(default_factory=list)   # per grid point: [loss, Hessian index] of each real one
 
 
 def discriminant_crossings(arch, u0=None, u1=None, metric="euclidean", *, seed: int = 0, grid: int = 64,
@@ -87,19 +91,40 @@ def discriminant_crossings(arch, u0=None, u1=None, metric="euclidean", *, seed: 
     guards.paths(f"the segment's {grid:,} grid points x {E} critical points", E * (grid + 4 * rounds), k, force,
                  instead="use a smaller --grid")
 
-    def counts(svals: np.ndarray):
+    retracked = [0]
+
+    def solve_at(svals: np.ndarray):
+        """Critical points at the targets of svals: every path from the generic solutions; a target
+        where one fails is tracked again along new gamma-arcs with tighter steps (as the census does)."""
         W = np.outer(1 - svals, cs.P @ u0) + np.outer(svals, cs.P @ u1)
         r = track(cs.system, np.tile(reps, (len(svals), 1)), w0, np.repeat(W, E, axis=0), seed=seed,
                   check_injective=False)
-        lam = r.solutions.reshape(len(svals), E, k)
-        ok = r.success.reshape(len(svals), E)
+        lam = r.solutions.reshape(len(svals), E, k).copy()
+        ok = r.success.reshape(len(svals), E).copy()
+        for arc in range(1, ARCS):
+            bad = np.flatnonzero(~ok.all(axis=1))
+            if not bad.size:
+                break
+            retracked[0] += int(bad.size)
+            again = track(cs.system, np.tile(reps, (len(bad), 1)), w0, np.repeat(W[bad], E, axis=0),
+                          seed=seed + 1000 * arc, options=TrackOptions().tighter(), check_injective=False)
+            lam[bad] = again.solutions.reshape(len(bad), E, k)
+            ok[bad] = again.success.reshape(len(bad), E)
         Qz = np.broadcast_to(cs.Qz, (len(svals),) + cs.Qz.shape)
+        return lam, ok, W, Qz
+
+    def counts(svals: np.ndarray):
+        lam, ok, W, Qz = solve_at(svals)
         real, minima = real_and_minima(cs, lam, ok, W, Qz, k)
         bad = ~ok.all(axis=1)
         return np.where(bad, -1, real), np.where(bad, -1, minima)
 
     s = np.linspace(0.0, 1.0, grid)
-    real, minima = counts(s)
+    lam_g, ok_g, W_g, Qz_g = solve_at(s)
+    real, minima = real_and_minima(cs, lam_g, ok_g, W_g, Qz_g, k)
+    bad_g = ~ok_g.all(axis=1)
+    real, minima = np.where(bad_g, -1, real), np.where(bad_g, -1, minima)
+    values = critical_values(cs, lam_g, ok_g, W_g, Qz_g, k)
     lo, hi = [], []
     for i in range(grid - 1):
         a, b = (real[i], minima[i]), (real[i + 1], minima[i + 1])
@@ -129,8 +154,11 @@ def discriminant_crossings(arch, u0=None, u1=None, metric="euclidean", *, seed: 
                   "after": [int(v) for v in y[1]]} for x, y in zip(lo, hi)]
     notes = [f"{grid} grid points; crossings between neighbouring grid points with equal counts (an even "
              f"number of crossings in one interval) are not seen"]
+    if retracked[0]:
+        notes.append(f"{retracked[0]} target(s) with a failed path were tracked again along new arcs")
     if np.any(real < 0):
-        notes.append(f"{int(np.sum(real < 0))} grid point(s) had a failed path and were skipped")
+        notes.append(f"{int(np.sum(real < 0))} grid point(s) still had a failed path after {ARCS} arcs and "
+                     f"were skipped")
     if stuck:
         notes.append(f"{stuck} crossing(s) not narrowed down to {tol:g}: a path failed at the midpoint (see "
                      f"each crossing's width)")
@@ -139,4 +167,5 @@ def discriminant_crossings(arch, u0=None, u1=None, metric="euclidean", *, seed: 
         method="critical points on a grid of the segment (batched parameter homotopy from a generic "
                "solution), bisection of the intervals where the real counts change",
         seconds=time.perf_counter() - t0, seed=seed, crossings=crossings, grid=s.tolist(),
-        real_counts=real.tolist(), minima_counts=minima.tolist(), ed_degree=E, metric=M.to_dict(), notes=notes)
+        real_counts=real.tolist(), minima_counts=minima.tolist(), ed_degree=E, metric=M.to_dict(), notes=notes,
+        critical_values=values)

@@ -36,7 +36,9 @@ def _census(r, path: str) -> None:
 
 
 def _discriminant_crossings(r, path: str) -> None:
-    """Real critical points and local minima along s, the crossings marked (matplotlib PNG)."""
+    """Left: real critical points and local minima along s, the crossings marked.  Right: the critical
+    values themselves (the loss at each real critical point) along s, coloured by Hessian index on M:
+    branches of critical points are born and die in pairs at the crossings (the seeds' picture)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -47,15 +49,33 @@ def _discriminant_crossings(r, path: str) -> None:
     mins = np.asarray(r.minima_counts, float)
     real[real < 0] = np.nan
     mins[mins < 0] = np.nan
-    fig, ax = plt.subplots(figsize=(6, 3.2))
+    values = getattr(r, "critical_values", None) or []
+    fig, axes = plt.subplots(1, 2 if values else 1, figsize=(10 if values else 6, 3.4), squeeze=False)
+    ax = axes[0, 0]
     ax.step(s, real, where="mid", label="real critical points")
     ax.step(s, mins, where="mid", label="local minima")
     for c in r.crossings:
         ax.axvline(c["s"], color="grey", lw=0.8, ls="--")
     ax.set_xlabel("s  (u = (1 - s) u0 + s u1)")
     ax.set_ylabel("count")
-    ax.set_title(f"{r.spec}: {len(r.crossings)} discriminant crossings", fontsize=9)
     ax.legend(fontsize=8)
+    if values:
+        ax = axes[0, 1]
+        colours = {0: ("#1f77b4", "local minimum")}
+        seen = set()
+        for x, points in zip(s, values):
+            for loss, index in points:
+                colour, label = colours.get(index, ("#d62728" if index == 1 else "#ff7f0e",
+                                                    f"saddle, index {index}"))
+                ax.plot([x], [loss], "o", ms=2.5, color=colour, label=None if label in seen else label)
+                seen.add(label)
+        for c in r.crossings:
+            ax.axvline(c["s"], color="grey", lw=0.8, ls="--")
+        ax.set_yscale("log")
+        ax.set_xlabel("s")
+        ax.set_ylabel("loss at the real critical points")
+        ax.legend(fontsize=7, markerscale=2)
+    fig.suptitle(f"{r.spec}: {len(r.crossings)} crossings of the ED discriminant", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -185,7 +185,8 @@ def crossings_table(r) -> Table:
     for c in r.crossings:
         table.add_row(f"{c['s']:.6f} ± {c['width'] / 2:.1e}", str(c["before"][0]), str(c["before"][1]),
                       str(c["after"][0]), str(c["after"][1]))
-    table.caption = "; ".join(r.notes + [f"seed {r.seed}, {r.seconds:.1f} s"])
+    table.caption = "\n".join(r.notes + [f"seed {r.seed}, {r.seconds:.1f} s"])
+    table.caption_justify = "left"
     return table
 
 
