@@ -31,6 +31,8 @@ def test_report_of_the_rank_one_cone(cone_report):
     assert not re.search(r"(src|href)=['\"]?https?:", page)
     for img in re.findall(r"<img src='([^']+)'", page):
         assert (out / img).exists()
+    # the discriminant picture for a default segment; its crossings change the real count by two
+    assert (out / "crossings.png").read_bytes()[:4] == b"\x89PNG" and "each time by two" in page
 
 
 def test_covering_bound_formula():

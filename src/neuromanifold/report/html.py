@@ -164,6 +164,7 @@ def report(spec: str, out_dir: str, seed: int = 0, *, timeout: float = 60.0, cen
                            f"{c.ed_degree}</figcaption></figure>")
         except NeuromanifoldError as exc:
             figures.append(f"<p class=bad>census not computed: {_esc(exc)}</p>")
+    figures.extend(_discriminant_figure(arch, out_dir, seed))
     info = param.describe()
     page = _page(f"neuromanifold report: {arch}", f"""
 <p><code>{_esc(arch)}</code>: {info['parameters']} parameters, V of dimension {info['ambient_dimension']}
@@ -180,6 +181,29 @@ made in {time.perf_counter() - t0:.1f} s.</p>
     with open(path, "w") as fh:
         fh.write(page)
     return path
+
+
+def _discriminant_figure(arch, out_dir: str, seed: int) -> list[str]:
+    """The discriminant picture for a default segment (two seeded Gaussian targets, the generic
+    metric): the real critical points and their values along it (the seeds' picture); nothing
+    when M fills V or the critical system is too large to track here."""
+    from ..errors import TooLargeError
+    from ..landscape.crossings import discriminant_crossings
+
+    try:
+        r = discriminant_crossings(arch, metric="generic", seed=seed, grid=48)
+    except TooLargeError:
+        return []
+    except NeuromanifoldError as exc:
+        if "filling" in str(exc):
+            return []
+        return [f"<p class=bad>discriminant picture not drawn: {_esc(exc)}</p>"]
+    draw(r, os.path.join(out_dir, "crossings.png"))
+    return [f"<figure><img src='crossings.png' alt='crossings of the ED discriminant'><figcaption>Along the "
+            f"segment between two random targets (generic metric, ED degree {r.ed_degree}) the number of real "
+            f"critical points changes {len(r.crossings)} time(s), each time by two: the target crosses the ED "
+            f"discriminant, where two critical points meet.  Right: the loss at each real critical point, "
+            f"coloured by its Hessian index on M.</figcaption></figure>"]
 
 
 def _page(title: str, body: str) -> str:
