@@ -29,7 +29,7 @@ def test_report_of_the_rank_one_cone(cone_report):
     assert "What the numbers say" in page and "Covering numbers" in page
     assert "apex" in page and (out / "slice.png").read_bytes()[:4] == b"\x89PNG"
     assert not re.search(r"(src|href)=['\"]?https?:", page)
-    for img in re.findall(r"<img src='([^']+)'", page):
+    for img in re.findall(r"<img [^>]*src='([^']+)'", page):
         assert (out / img).exists()
     # the discriminant picture for a default segment; its crossings change the real count by two
     assert (out / "crossings.png").read_bytes()[:4] == b"\x89PNG" and "each time by two" in page
@@ -60,7 +60,12 @@ def test_report_in_a_headless_browser(cone_report):
     assert os.path.exists(shot), proc.stderr[-500:]
     dom = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom",
                           "file://" + os.path.abspath(path)], capture_output=True, text=True, timeout=120).stdout
-    assert "Invariants" in dom and "slice.png" in dom
+    assert "Invariants" in dom and "slice.png" in dom and "crossings.png" in dom
+    import matplotlib.image as mpimg
+
+    pixels = mpimg.imread(shot)[..., :3]
+    assert pixels.std() > 0.05                          # text and figures were drawn, not a blank page
+    assert (pixels.mean(axis=2) < 0.5).mean() > 0.005   # some dark ink: the tables and the curves
 
 
 def test_cli_report_needs_one_target(tmp_path):

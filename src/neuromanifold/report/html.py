@@ -199,7 +199,7 @@ def _discriminant_figure(arch, out_dir: str, seed: int) -> list[str]:
             return []
         return [f"<p class=bad>discriminant picture not drawn: {_esc(exc)}</p>"]
     draw(r, os.path.join(out_dir, "crossings.png"))
-    return [f"<figure><img src='crossings.png' alt='crossings of the ED discriminant'><figcaption>Along the "
+    return [f"<figure><img class=wide src='crossings.png' alt='crossings of the ED discriminant'><figcaption>Along the "
             f"segment between two random targets (generic metric, ED degree {r.ed_degree}) the number of real "
             f"critical points changes {len(r.crossings)} time(s), each time by two: the target crosses the ED "
             f"discriminant, where two critical points meet.  Right: the loss at each real critical point, "
@@ -214,7 +214,7 @@ body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto;
 table {{ border-collapse: collapse; margin: 1rem 0; }}
 td, th {{ border: 1px solid #ccc; padding: .3rem .6rem; text-align: left; vertical-align: top; }}
 .ok {{ color: #1a7f37; }} .bad {{ color: #b42318; }}
-figure {{ display: inline-block; margin: 1rem; }} img {{ max-width: 28rem; }}
+figure {{ display: inline-block; margin: 1rem; vertical-align: top; }} img {{ max-width: 28rem; }} img.wide {{ max-width: 56rem; }}
 </style></head><body><h1>{_esc(title)}</h1>{body}</body></html>
 """
 
