@@ -245,8 +245,6 @@ def census(
 ):
     """Joint table of (#real critical points) x (#local minima) over random instances."""
     with _errors():
-        from rich.progress import Progress
-
         from . import registry
 
         _output(plot, "--plot", figure=True)
@@ -255,12 +253,8 @@ def census(
         entry = registry.lookup("census")
 
         def compute():
-            if as_json or not err.is_terminal:
-                return entry.call(spec, seed, options, workers=workers, force=force)
-            with Progress(console=err, transient=True) as bar:
-                task = bar.add_task("paths", total=None)
-                return entry.call(spec, seed, options, workers=workers, force=force,
-                                  progress=lambda message, done, total: bar.update(task, completed=done, total=total))
+            return _with_bar(as_json, lambda progress: entry.call(spec, seed, options, workers=workers, force=force,
+                                                                 progress=progress))
         result = _ask("census", spec, options, seed, atlas, recompute, run=compute)
         if save:
             result.save(save)
@@ -289,8 +283,8 @@ def crossings(
         _output(plot, "--plot", figure=True)
         a = _parse_point(u0, "--u0") if u0 is not None else None
         b = _parse_point(u1, "--u1") if u1 is not None else None
-        with _status(not as_json):
-            result = discriminant_crossings(spec, a, b, metric, seed=seed, grid=grid, force=force)
+        result = _with_bar(as_json, lambda progress: discriminant_crossings(
+            spec, a, b, metric, seed=seed, grid=grid, force=force, progress=progress))
         if plot:
             _draw(result, plot)
         _emit([result], as_json, crossings_table)
@@ -696,6 +690,19 @@ def _ask(name: str, spec: str, options: dict | None, seed: int, atlas, recompute
     from .atlas.compute import through_atlas
 
     return through_atlas(name, spec, options, seed, run, atlas=atlas, recompute=recompute, **extra)
+
+
+def _with_bar(quiet: bool, run):
+    """run(progress) under a Rich progress bar with the time remaining (on a terminal, unless
+    ``quiet``); run(None) otherwise."""
+    if quiet or not err.is_terminal:
+        return run(None)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("paths", total=None)
+        return run(lambda message, done, total: bar.update(task, completed=done, total=total, description=message))
 
 
 def _draw(result, path: str) -> None:

@@ -20,6 +20,7 @@ from .. import guards
 from ..architectures import parse
 from ..errors import NeuromanifoldError
 from ..homotopy.tracker import TrackOptions, track
+from ..progress import counter, increments
 from ..invariants.dimension import dimension as compute_dimension
 from ..invariants.ed_degree import MAX_UNKNOWNS as ED_MAX_UNKNOWNS
 from ..invariants.ed_degree import generic_critical_points
@@ -43,7 +44,7 @@ class CrossingsResult(Result):
 
 
 def discriminant_crossings(arch, u0=None, u1=None, metric="euclidean", *, seed: int = 0, grid: int = 64,
-                           tol: float = 1e-6, force: bool = False) -> CrossingsResult:
+                           tol: float = 1e-6, force: bool = False, progress=None) -> CrossingsResult:
     """Crossings of the ED discriminant along the segment from u0 to u1: where the number of real
     critical points changes.
 
@@ -51,7 +52,8 @@ def discriminant_crossings(arch, u0=None, u1=None, metric="euclidean", *, seed: 
     ----------
     arch : spec string or Architecture
     u0, u1 : coefficient vectors (default: seeded Gaussian ones); metric; seed; grid : grid points
-        before bisection; tol : the bisection's tolerance in s; force
+        before bisection; tol : the bisection's tolerance in s; force; progress :
+    ``progress("paths", done, total)``
 
     Returns
     -------
@@ -92,13 +94,14 @@ def discriminant_crossings(arch, u0=None, u1=None, metric="euclidean", *, seed: 
                  instead="use a smaller --grid")
 
     retracked = [0]
+    tick = counter(progress, "paths", E * (grid + 4 * rounds))      # the grid, then the bisection's rounds
 
     def solve_at(svals: np.ndarray):
         """Critical points at the targets of svals: every path from the generic solutions; a target
         where one fails is tracked again along new gamma-arcs with tighter steps (as the census does)."""
         W = np.outer(1 - svals, cs.P @ u0) + np.outer(svals, cs.P @ u1)
         r = track(cs.system, np.tile(reps, (len(svals), 1)), w0, np.repeat(W, E, axis=0), seed=seed,
-                  check_injective=False)
+                  check_injective=False, progress=increments(tick))
         lam = r.solutions.reshape(len(svals), E, k).copy()
         ok = r.success.reshape(len(svals), E).copy()
         for arc in range(1, ARCS):
