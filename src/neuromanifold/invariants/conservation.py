@@ -50,7 +50,7 @@ class ConservationResult(Result):
     parameters: int = 0
     lie_dimension: int = 0              # dim Lie(W)(theta) at a generic theta
     levels: list = field(default_factory=list)     # the trace's rank after each bracket level
-    gap: float = 0.0                    # float check: sigma_r / sigma_(r+1) of the stacked fields
+    gap: float | None = None            # float check: sigma_r / sigma_(r+1) of the stacked fields
     quadratic_laws: int | None = None   # independent conserved functions of degree <= 2 (None: not searched)
     declared: str = ""                  # the family's declared laws
     declared_laws: int | None = None    # how many independent ones
@@ -210,7 +210,8 @@ def conservation_laws(arch, *, seed: int = 0, prime: int | None = None, quadrati
     lie = len(basis)
     stacked = np.vstack(floats)
     s = np.linalg.svd(stacked, compute_uv=False)
-    gap = float(s[lie - 1] / s[lie]) if lie < len(s) and s[lie] > 0 else float("inf")
+    # None: the float fields have no more rows than the trace's dimension (nothing to separate)
+    gap = (float(s[lie - 1] / s[lie]) if s[lie] > 0 else None) if 0 < lie < len(s) else None
     laws = N - lie
     result = ConservationResult(
         spec=str(arch), invariant="conservation_laws", value=laws, certified=False,
