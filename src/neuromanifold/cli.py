@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from contextlib import contextmanager
 from typing import Annotated
 
@@ -26,6 +27,9 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
+
+#: Seconds a command runs before its progress is shown (short ones show nothing).
+SHOW_AFTER = 1.0
 
 SPEC_HELP = 'architecture spec, e.g. "mlp(widths=[2,2,1], activation=\\"x^3\\")"'
 
@@ -88,16 +92,35 @@ def _errors():
 
 @contextmanager
 def _status(enabled: bool):
-    """A Rich spinner on stderr showing the current stage (only on a terminal); yields a progress
-    callback of the package's one shape, ``progress(message, done, total)``."""
+    """A Rich display on stderr of the current stage (only on a terminal, and only once the work has
+    run for SHOW_AFTER seconds: short commands show nothing); yields a progress callback of the
+    package's one shape, ``progress(message, done, total)``: a bar with the time remaining when the
+    total is known, else the stage, the count so far and the time elapsed."""
     if not enabled or not err.is_terminal:
         yield None
         return
-    with err.status("starting") as status:
-        def progress(message: str, done: int | None = None, total: int | None = None) -> None:
-            count = "" if done is None else f" ({done} of {total})" if total else f" ({done})"
-            status.update(message + count)
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
+                               TimeElapsedColumn, TimeRemainingColumn)
+
+    started = time.perf_counter()
+    shown: dict = {}
+
+    def progress(message: str, done: int | None = None, total: int | None = None) -> None:
+        if not shown:
+            if time.perf_counter() - started < SHOW_AFTER:
+                return
+            columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                       TimeRemainingColumn(), TimeElapsedColumn())
+            shown["bar"] = Progress(*columns, console=err, transient=True)
+            shown["bar"].start()
+            shown["task"] = shown["bar"].add_task(message, total=total)
+        shown["bar"].update(shown["task"], description=message, completed=done or 0, total=total)
+
+    try:
         yield progress
+    finally:
+        if shown:
+            shown["bar"].stop()
 
 
 def _print_json(items):
@@ -693,16 +716,9 @@ def _ask(name: str, spec: str, options: dict | None, seed: int, atlas, recompute
 
 
 def _with_bar(quiet: bool, run):
-    """run(progress) under a Rich progress bar with the time remaining (on a terminal, unless
-    ``quiet``); run(None) otherwise."""
-    if quiet or not err.is_terminal:
-        return run(None)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=err, transient=True) as bar:
-        task = bar.add_task("paths", total=None)
-        return run(lambda message, done, total: bar.update(task, completed=done, total=total, description=message))
+    """run(progress) under the progress display of :func:`_status` (unless ``quiet``)."""
+    with _status(not quiet) as progress:
+        return run(progress)
 
 
 def _draw(result, path: str) -> None:

@@ -32,6 +32,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .. import validate
 from ..architectures import parse
 from ..errors import NeuromanifoldError, TooLargeError
 from ..homotopy.dedup import UnionFind, match
@@ -249,13 +250,8 @@ def fiber(arch, *, seed: int = 0, point=None, real_samples: int = 16, force: boo
         if point is None:
             f_target = np.asarray(param.coefficients(param.random_params(rng)))
         else:
-            f_target = np.asarray(point, dtype=float).reshape(-1)
-            if f_target.size != param.ambient_dimension:
-                raise NeuromanifoldError(
-                    f"the point has {f_target.size} coordinates; {arch} lives in a space of dimension "
-                    f"{param.ambient_dimension} (a {form.rows}x{form.columns} matrix, row-major)")
-            if not np.all(np.isfinite(f_target)):
-                raise NeuromanifoldError("the point has a non-finite coordinate (inf or nan): give finite numbers")
+            f_target = validate.point(point, param.ambient_dimension, "the point",
+                                      where=f"a {form.rows}x{form.columns} matrix, row-major")
         # the fibres over f and over f / s (s > 0) correspond by scaling the last weight matrix, so
         # f is scaled to entries of size one (no overflow at 1e300, no rank lost at 1e-300)
         top = float(np.abs(f_target).max())

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import guards
+from .. import guards, validate
 from ..architectures import parse
 from ..errors import NeuromanifoldError
 from ..homotopy.tracker import TrackOptions, track
@@ -74,10 +74,7 @@ def discriminant_crossings(arch, u0=None, u1=None, metric="euclidean", *, seed: 
     rng = np.random.default_rng([seed, 103])
     ends = []
     for name, u in (("u0", u0), ("u1", u1)):
-        u = rng.standard_normal(D) if u is None else np.asarray(u, dtype=float).reshape(-1)
-        if u.shape != (D,):
-            raise NeuromanifoldError(f"{name} has {u.size} coordinates; V has dimension {D}: give {D} "
-                                     f"coefficients (in the order of `neuromanifold info {arch}`)")
+        u = rng.standard_normal(D) if u is None else validate.point(u, D, name, order=f"`neuromanifold info {arch}`")
         ends.append(u)
     u0, u1 = ends
     if grid < 2:

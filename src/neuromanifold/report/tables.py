@@ -172,7 +172,8 @@ def census_table(r) -> Table:
         table.add_column(str(m), justify="right")
     for i, real in enumerate(reals):
         table.add_row(str(real), *[str(v) if v else "" for v in M[i]])
-    table.caption = "; ".join(r.notes + [f"seed {r.seed}, {r.seconds:.1f} s"])
+    table.caption = "\n".join(r.notes + [f"seed {r.seed}, {r.seconds:.1f} s"])
+    table.caption_justify = "left"
     return table
 
 
