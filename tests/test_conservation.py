@@ -84,3 +84,18 @@ def test_train_watches_every_law_found():
     assert max(gd.drift) < 0.05                        # gradient descent: a drift of O(lr^2) per step
     with pytest.raises(nm.NeuromanifoldError, match="laws 'some'"):
         nm.train("linear(widths=[2,1,2])", u, laws="some")
+
+
+@pytest.mark.parametrize("a, expected", [(2, 4), (1, 2)])
+def test_one_layer_attention_laws_are_its_symmetries(a, expected):
+    """One-layer attention, d = 2: the symmetries GL(a) on (Q, K) and the rescaling (t V, Q / t)
+    give the laws Q Q^T - K K^T (a (a + 1) / 2 of them) and ||V||^2 - ||Q||^2 (arXiv 2506.06194); the
+    algorithm finds exactly these: a (a + 1) / 2 + 1, and the declared laws are complete."""
+    r = conservation_laws(f"attention(d=2, a={a}, t=2, dout=1)")
+    assert r.value == expected == a * (a + 1) // 2 + 1
+    assert r.declared_laws == expected and r.declared_conserved and r.complete
+
+
+def test_too_many_fields_are_refused_with_the_estimate():
+    with pytest.raises(nm.TooLargeError, match="generating fields"):
+        conservation_laws("attention(widths=[2,2,1], a=[1,1], t=2)")

@@ -254,9 +254,10 @@ def bad_pattern():
 
 def bad_invariants(empty_is_none: bool = False):
     """Invariant names that do not exist (for a filter, ``empty_is_none``: "" means no filter)."""
-    names = {"dimension", "degree", "ed_degree", "fiber", "dim", "edd", "fibre"}
+    from neuromanifold import registry
+
     return st.one_of(st.sampled_from(["", "foo", "dimension,", ",", "dim,foo", "DIM", " "]),
-                     st.text(max_size=10)).filter(lambda t: not all(n.strip() in names for n in t.split(","))
+                     st.text(max_size=10)).filter(lambda t: not all(registry.known(n) for n in t.split(","))
                                                   and not (empty_is_none and t == ""))
 
 

@@ -406,12 +406,13 @@ def conservation(
     as_json: AsJson = False,
     atlas: AtlasPath = None,
     recompute: Recompute = False,
+    force: Force = False,
 ):
     """Conservation laws of gradient flow: how many (N - dim of the Lie algebra of the fields
     grad f(x)), the explicit ones of degree <= 2, and whether the family's known laws are complete."""
     with _errors():
         with _status(not as_json):
-            result = _ask("conservation_laws", spec, {"prime": prime}, seed, atlas, recompute)
+            result = _ask("conservation_laws", spec, {"prime": prime}, seed, atlas, recompute, force=force)
         if as_json:
             _print_json([result.to_dict()])
             return

@@ -255,8 +255,9 @@ def lookup(name: str) -> Invariant:
 
 
 def known(name: str) -> bool:
+    """Whether :func:`lookup` knows the name (or alias)."""
     key = str(name).strip()
-    return key in _BY_NAME or key in _BY_ALIAS
+    return key in _BY_NAME or key in _BY_ALIAS or key.replace("_", "-") in _BY_ALIAS
 
 
 def revision(name: str) -> int:

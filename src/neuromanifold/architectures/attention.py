@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import SpecError
-from .base import Architecture, SymmetryGroup, TensorForm, zeros_like_params
+from .base import Architecture, Conserved, SymmetryGroup, TensorForm, zeros_like_params
 from .spec import positive_int, positive_ints
 from .subnetworks import low_rank_blocks
 
@@ -124,6 +124,34 @@ class Attention(Architecture):
         """Every weight block of lower rank (a rank-deficient Q or K: a collapsed head)."""
         return low_rank_blocks(self, self.parametrization(), list(self.param_shapes),
                                lambda name: " (a collapsed head)" if name[0] in "QK" else "")
+
+    def conserved_quantities(self) -> Conserved:
+        """The laws of the symmetries (Noether for gradient flow: theta^T A theta / 2 for each symmetric
+        generator A; arXiv 2506.06194): per layer Q Q^T - K K^T (GL(a) on (Q, K)) and ||V||^2 - ||Q||^2
+        (the rescaling (t V, Q / t)); between layers i and i + 1, V_i V_i^T - V_(i+1)^T V_(i+1) -
+        K_(i+1)^T K_(i+1) - Q_(i+1)^T Q_(i+1) (GL(d_i))."""
+        from ..lazy import lazy
+
+        jnp = lazy("jax.numpy")
+        param = self.parametrization()
+        L = self.depth
+
+        def q(theta):
+            P = param.unflatten(theta)
+            parts = []
+            for i in range(1, L + 1):
+                Q, K, V = P[f"Q{i}"], P[f"K{i}"], P[f"V{i}"]
+                G = Q @ Q.T - K @ K.T
+                rows, cols = np.triu_indices(G.shape[0])
+                parts += [G[rows, cols], jnp.reshape(jnp.sum(V ** 2) - jnp.sum(Q ** 2), (1,))]
+            for i in range(1, L):
+                V, nxt = P[f"V{i}"], [P[f"{n}{i + 1}"] for n in "VKQ"]
+                G = V @ V.T - sum(X.T @ X for X in nxt)
+                rows, cols = np.triu_indices(G.shape[0])
+                parts.append(G[rows, cols])
+            return jnp.concatenate(parts)
+        return Conserved(q, "Q Q^T - K K^T and ||V||^2 - ||Q||^2 per layer; V_i V_i^T - (V, K, Q)_(i+1)^T (V, K, "
+                            "Q)_(i+1) between layers")
 
     def tensor_form(self) -> TensorForm | None:
         """One layer: f(X) = V X X^T K^T Q X is linear in V (x) A with A = K^T Q."""

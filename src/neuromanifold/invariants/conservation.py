@@ -37,10 +37,13 @@ import numpy as np
 
 from ..architectures import parse
 from ..backends import primefield as pf
+from ..errors import TooLargeError
 from ..results import Result
 
 #: Bracket levels tried at most (the trace has stabilised long before on every family we know).
 MAX_LEVELS = 8
+#: Most generating fields (values at len(basis) points x outputs) bracketed without force=True.
+MAX_FIELDS = 160
 #: Largest number of parameters for the search of quadratic laws (N (N + 3) / 2 unknowns).
 MAX_QUADRATIC_PARAMETERS = 40
 
@@ -107,8 +110,8 @@ def _grow(basis: np.ndarray, rows: np.ndarray, p: int) -> tuple[np.ndarray, list
     return basis, kept
 
 
-def conservation_laws(arch, *, seed: int = 0, prime: int | None = None, quadratic: bool = True
-                      ) -> ConservationResult:
+def conservation_laws(arch, *, seed: int = 0, prime: int | None = None, quadratic: bool = True,
+                      force: bool = False) -> ConservationResult:
     """The number of independent conservation laws of gradient flow for ``arch`` (module
     docstring), the explicit laws of degree <= 2, and whether the family's declared laws are
     conserved and complete.
@@ -117,7 +120,8 @@ def conservation_laws(arch, *, seed: int = 0, prime: int | None = None, quadrati
     ----------
     arch : spec string or Architecture
     seed : the random point and inputs; prime : the prime of the exact ranks (default 2^26 - 5);
-    quadratic : also search the laws of degree <= 2 (up to MAX_QUADRATIC_PARAMETERS parameters)
+    quadratic : also search the laws of degree <= 2 (up to MAX_QUADRATIC_PARAMETERS parameters);
+    force : run past MAX_FIELDS generating fields
 
     Returns
     -------
@@ -141,6 +145,11 @@ def conservation_laws(arch, *, seed: int = 0, prime: int | None = None, quadrati
     p = pf.check_prime(prime) if prime is not None else pf.P26
     rng = np.random.default_rng([seed, 227])
     m = max(len(param.basis), 1)
+    fields = m * param.n_outputs
+    if fields > MAX_FIELDS and not force:
+        raise TooLargeError(f"{arch} has {fields:,} generating fields (values at {m:,} points x {param.n_outputs} "
+                            f"outputs, {N} parameters): their brackets, evaluated exactly, would take very long "
+                            f"(> {MAX_FIELDS}); pass force=True (--force) to try anyway", {"fields": fields})
     X = pf.random_residues(rng, (m, param.n_vars), p)
     theta = pf.random_residues(rng, N, p)
     cp = constants_mod_p(param, p)
