@@ -53,6 +53,7 @@ from .architectures import (  # noqa: E402
     mlp,
     parse,
     pcnn,
+    resnet,
 )
 from .errors import NeuromanifoldError, SpecError, TooLargeError  # noqa: E402
 
@@ -88,6 +89,6 @@ def __dir__():
 
 __all__ = sorted([
     "FAMILIES", "Architecture", "NeuromanifoldError", "Parametrization", "SpecError", "SymmetryGroup",
-    "TooLargeError", "__version__", "attention", "lcn", "linear", "mlp", "parse", "pcnn", "registry",
+    "TooLargeError", "__version__", "attention", "lcn", "linear", "mlp", "parse", "pcnn", "registry", "resnet",
     *_LAZY,
 ])

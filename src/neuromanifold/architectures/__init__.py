@@ -16,6 +16,7 @@ from .base import (Architecture, Conserved, FactorForm, LastLayers, MatrixForm, 
 from .subnetworks import Subnetwork
 from .conv import LCN, PCNN, lcn, pcnn
 from .dense import MLP, Linear, linear, mlp
+from .resnet import ResNet, resnet
 from .spec import read_call, suggest
 
 #: spec name -> constructor
@@ -25,6 +26,7 @@ FAMILIES = {
     "lcn": lcn,
     "pcnn": pcnn,
     "attention": attention,
+    "resnet": resnet,
 }
 
 #: one complete spec of each family, for messages
@@ -34,6 +36,7 @@ EXAMPLES = {
     "lcn": "lcn(filters=[3,2], strides=[2,1])",
     "pcnn": 'pcnn(filters=[2,2], strides=[1,1], activation="x^2")',
     "attention": "attention(d=2, a=2, t=2, dout=1)",
+    "resnet": 'resnet(widths=[3,2,3], activation="x^2")',
 }
 
 
@@ -115,6 +118,8 @@ __all__ = [
     "Linear",
     "Parametrization",
     "SymmetryGroup",
+    "ResNet",
+    "resnet",
     "Conserved",
     "FactorForm",
     "LastLayers",

@@ -165,16 +165,17 @@ def conservation_laws(arch, *, seed: int = 0, prime: int | None = None, quadrati
 
         return jax.jacrev(_value_function(param, X_, c_))(theta_)
 
+    def fields_of(chain, X_, c_):
+        """(G, H): the generators kept (chain[0] selects a basis of their span as functions) and the
+        last level's fields (chain[i] selects a basis of the new brackets [G, H_(i-1)])."""
+        G = _select(lambda th: gens(th, X_, c_), chain[0])
+        H = G
+        for idx in chain[1:]:
+            H = _select(_bracket(G, H), idx)
+        return G, H
+
     def level_fn(chain):
-        """theta -> the selected fields of the last level: chain[0] selects a basis of the
-        generators' span (as functions), chain[i] a basis of the new brackets [G, H_(i-1)]."""
-        def F(theta_, X_, c_):
-            G = _select(lambda th: gens(th, X_, c_), chain[0])
-            H = G
-            for idx in chain[1:]:
-                H = _select(_bracket(G, H), idx)
-            return H(theta_)
-        return F
+        return lambda theta_, X_, c_: fields_of(chain, X_, c_)[1](theta_)
 
     # T residue points: a field is new when its values at all of them are independent of the
     # fields kept so far (a basis of their span as functions, with constant coefficients)
@@ -201,11 +202,7 @@ def conservation_laws(arch, *, seed: int = 0, prime: int | None = None, quadrati
             break
         def brackets(theta_, X_, c_, chain=chain):
             """All brackets [G, H] of the generators with the last level's fields."""
-            G = _select(lambda th: gens(th, X_, c_), chain[0])
-            H = G
-            for idx in chain[1:]:
-                H = _select(_bracket(G, H), idx)
-            return _bracket(G, H)(theta_)
+            return _bracket(*fields_of(chain, X_, c_))(theta_)
         values = exact(brackets)
         span, new = new_functions(values, span)
         if not new:

@@ -204,7 +204,7 @@ def implicit_equations(arch, degree_bound: int = 2, *, seed: int = 0, prime: int
     D = param.ambient_dimension
     p = pf.check_prime(prime) if prime is not None else pf.P26
     # a cone (homogeneous architecture, no constant term) has a homogeneous ideal
-    cone = param.homogeneous and 0 not in param.x_degrees
+    cone = param.cone
     # counted before they are listed: C(D+d-1, d) forms of degree d, C(D+d, d) of degree <= d; the
     # degrees 1..bound together list C(D+bound, bound) - 1 (cone) or C(D+bound+1, bound) - 1, and at
     # least one monomial each

@@ -91,7 +91,7 @@ def plane_section(arch, seed: int = 0) -> PlaneSection | None:
     else:
         basis = np.eye(D)
     p0 = np.asarray(param.coefficients(param.random_params(rng)), float)
-    cone = param.homogeneous and 0 not in param.x_degrees
+    cone = param.cone
     origin, dirs = _plane(p0, basis, rng, cone)
     scale = 1.6 if cone else 1.5 * (1 + np.linalg.norm(p0))
     s = np.linspace(-scale, scale, GRID)
@@ -145,7 +145,7 @@ def _numeric_section(arch, param, k: int, seed: int, max_degree: int = 6) -> Pla
     if m - k != 1 or m > 8:
         return None
     B = Vh[:m].T                                                   # D x m orthonormal span basis
-    cone = param.homogeneous and 0 not in param.x_degrees
+    cone = param.cone
     g = None
     for d in range(2, max_degree + 1):
         ex = exponents(m, d) if cone else np.concatenate([exponents(m, j) for j in range(d + 1)])
