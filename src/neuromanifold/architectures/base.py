@@ -228,6 +228,11 @@ class Architecture(ABC):
         none (``dimension`` then uses the symmetry bound alone)."""
         return None
 
+    def scales(self) -> bool:
+        """Whether scaling some weight block by t scales f by t (then M is a cone where f is
+        homogeneous in x); default True (every family whose last layer is linear)."""
+        return True
+
     # -- capabilities: what layers 4-5 ask of a family; the defaults say it has none ----------
     def subnetworks(self, smallest: int = 1) -> list:
         """The subnetwork strata of parameter space (:class:`~.subnetworks.Subnetwork`), for
@@ -325,22 +330,12 @@ class Parametrization:
     def homogeneous(self) -> bool:
         return self.basis.homogeneous
 
-    @cached_property
+    @property
     def cone(self) -> bool:
         """Whether M is a cone (closed under c -> t c): f homogeneous in x without a constant part,
-        and mu linear in some weight block (scaling that block by t scales f by t; tested at a
-        random point with t = 2).  A translate such as x + g (a residual block) is not one."""
-        if not (self.homogeneous and 0 not in self.x_degrees):
-            return False
-        rng = np.random.default_rng(12345)
-        theta = self.random_params(rng)
-        z = np.asarray(self.coefficients(theta))
-        for _, _, off, size in reversed(self.blocks):
-            th = theta.copy()
-            th[off:off + size] *= 2.0
-            if np.allclose(np.asarray(self.coefficients(th)), 2.0 * z, rtol=1e-10, atol=1e-12 * np.abs(z).max()):
-                return True
-        return False
+        and the family's outputs scale with some of its weights (:meth:`Architecture.scales`; a
+        translate such as x + g, a residual block, does not)."""
+        return self.homogeneous and 0 not in self.x_degrees and self.arch.scales()
 
     def constants_array(self, dtype=np.float64):
         return np.asarray([float(c) for c in self.constants], dtype=dtype)

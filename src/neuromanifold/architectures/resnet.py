@@ -129,6 +129,11 @@ class ResNet(Architecture):
         return T
 
     # -- capabilities -------------------------------------------------------------------------
+    def scales(self) -> bool:
+        """An identity skip adds x itself: no weight scales f (M is a translate, not a cone); with
+        projection skips only, scaling the last block's P and W2 by t scales f."""
+        return self._dims(self.blocks)[0] != self._dims(self.blocks)[2]
+
     def narrower(self, block: int, width: int) -> ResNet:
         widths = list(self.widths)
         widths[2 * block - 1] = width
