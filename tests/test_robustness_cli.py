@@ -528,7 +528,7 @@ def test_bad_input_gives_a_clean_error(path):
 @pytest.mark.slow
 @pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
 def test_bad_input_gives_a_clean_error_many(path):
-    _bad_input(path, 10 * CASES[path].examples)
+    _bad_input(path, 5 * CASES[path].examples)
 
 
 @settings(FAST, max_examples=40)

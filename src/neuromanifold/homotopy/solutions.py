@@ -59,9 +59,6 @@ class Filters:
     """``only_finite()``, ``only_nonsingular()``, ``only_real(tol)`` for a result whose
     :meth:`_masks` gives (its points, finite mask, nonsingular mask)."""
 
-    def _masks(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - per result
-        raise NotImplementedError
-
     def only_finite(self) -> np.ndarray:
         """The end points that did not go to infinity (regular or singular)."""
         Z, finite, _ = self._masks()

@@ -46,9 +46,6 @@ class ParameterSlice:
 
     output_major = False
 
-    def slice_data(self, data) -> tuple:  # pragma: no cover - per slice
-        raise NotImplementedError
-
     def theta(self, lam):
         return self.theta_c + self.S @ lam
 
