@@ -48,7 +48,8 @@ def census_problem(samples: int, seed: int = 0):
     arch = nm.parse(SPEC)
     param = arch.parametrization()
     k = int(nm.dimension(arch, seed=seed).value)
-    cs, reps, w0, _ = generic_critical_points(param, k, make_metric(param, "generic", seed=seed).Q, seed)
+    search = generic_critical_points(param, k, make_metric(param, "generic", seed=seed).Q, seed)
+    cs, reps, w0 = search.slice, search.points, search.target
     system = _moving_metric_system(cs)
     W, Qz = _instances(cs, samples, "generic", seed)
     p0 = np.concatenate([w0, cs.Qz.reshape(-1)])

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from neuromanifold import parse
 from neuromanifold.backends import msolve as ms
 from neuromanifold.cli import app
 from neuromanifold.errors import NeuromanifoldError
@@ -34,6 +35,36 @@ def test_generic_ed_degree_of_rank_one_matrices(widths, expected):
     assert res.value == expected
     assert res.certified_count == expected
     assert res.metric["name"] == "generic" and res.metric["seed"] == 1
+
+
+def test_the_trace_test_ends_the_generic_search_and_fails_without_one_point():
+    """Generic metric on rank-one 3 x 3 (39 critical points, Trager--Kohn--Bruna): the sum of the
+    critical points is affine-linear along a pencil of targets (the ED correspondence is finite over
+    the targets), so the search ends by the trace test and the count is certified; the same test
+    on 38 of them must fail (a missing point leaves a nonlinear remainder)."""
+    from neuromanifold.homotopy.trace import trace_test
+    from neuromanifold.invariants.ed_degree import TRACE_PENCIL, generic_critical_points
+    from neuromanifold.invariants.metrics import metric
+
+    res = ed_degree("linear(widths=[3,1,3])", "generic", seed=2)
+    assert res.value == 39 and res.stopped == "complete" and res.certified
+    assert res.trace_test["passed"] and res.trace_test["residual"] < 1e-9
+    param = parse("linear(widths=[3,1,3])").parametrization()
+    search = generic_critical_points(param, 5, metric(param, "generic", seed=2).Q, seed=2)
+    cs, points, w0 = search.slice, search.points, search.target
+    assert len(points) == 39
+    for drop in (0, 17, 38):
+        part = np.delete(points, drop, axis=0)
+        short = trace_test(cs.system, part, w0, cs.images, seed=5, size=TRACE_PENCIL)
+        assert not short.passed and short.residual > 1e-5
+    assert trace_test(cs.system, points, w0, cs.images, seed=5, size=TRACE_PENCIL).passed
+
+
+def test_eckart_young_passes_the_trace_test():
+    """Euclidean metric on rank-one matrices: the critical points are the SVD's rank-one terms
+    sigma_i u_i v_i^T, whose sum is the target itself, an affine function of it."""
+    res = ed_degree("linear(widths=[3,1,3])", "euclidean")
+    assert res.value == 3 and res.trace_test["passed"] and res.stopped == "complete"
 
 
 def test_metric_matters_for_polynomial_networks():

@@ -360,6 +360,15 @@ CASES: dict[tuple[str, ...], Case] = {
         valid=[["conservation", LIN, "--atlas", ATLAS]],
         bad=st.one_of(_with(bad_specs()), _opt("--prime", st.sampled_from(["4", "1", "-7", "x", "99999999999"]), LIN)),
         examples=20),
+    ("zero-hessian",): Case(
+        valid=[["zero-hessian", LIN], ["zero-hessian", DATA_SPEC, "--data", GOOD_CSV],
+               ["zero-hessian", LIN, "--depths", "2-4"]],
+        bad=st.one_of(_with(bad_specs()), _opt("--data", bad_data(), DATA_SPEC),
+                      _opt("--depths", st.sampled_from(["x", "9-2", "0-3", "2-99", "-", "3-x"]), LIN),
+                      st.just([DATA_SPEC, "--depths", "2-3"]), st.just([LIN, "--depths", "2-3", "--data", GOOD_CSV]),
+                      _opt("--prime", st.sampled_from(["4", "1", "-7", "x", "99999999999"]), LIN),
+                      st.just([QUAD]), st.just(["linear(widths=[2,1,2], bias=True)"])),
+        examples=20),
     ("implicit",): Case(
         valid=[["implicit", LIN, "--atlas", ATLAS]],
         bad=st.one_of(_with(bad_specs()), _opt("--degree", below(1), LIN),

@@ -419,6 +419,61 @@ def conservation(
         out.print(_table("conservation_laws")(result))
 
 
+@app.command("zero-hessian")
+def zero_hessian_command(
+    spec: Annotated[str, typer.Argument(metavar="SPEC", help="a deep linear network, e.g. linear(widths=[3,2,2,3])")],
+    data: str | None = typer.Option(None, "--data", help="CSV, .npy or .npz: one sample per row, inputs then "
+                                    "outputs (default: random integer data, d_0 + d_h + 1 samples)"),
+    prime: int | None = typer.Option(None, "--prime", help="prime for the exact ranks (below 2^26)"),
+    depths: str | None = typer.Option(None, "--depths", help="a table over depths, e.g. 2-8: networks "
+                                      "[d_0, d_1, ..., d_1, d_h] with SPEC's first, second and last widths"),
+    seed: Seed = 0,
+    as_json: AsJson = False,
+    force: Force = False,
+):
+    """Critical points of the squared loss with zero Hessian (deep linear networks): the strata of
+    H_{X,Y} by rank conditions, their dimensions, dim delta(H) and dim im delta of the balancedness
+    invariant delta (seed 004), each point's Hessian confirmed zero exactly."""
+    with _errors():
+        from .landscape.zero_hessian import zero_hessian
+
+        if depths is not None:
+            from .errors import NeuromanifoldError
+            from .landscape.zero_hessian import depth_range, depth_table
+            from .report.tables import depth_table_view
+
+            if data is not None:
+                raise NeuromanifoldError("--depths uses random data at every depth: drop --data (or give --data without --depths)")
+            widths = _linear_widths(spec)
+            with _status(not as_json):
+                rows = depth_table(widths[1], (widths[0], widths[-1]), depth_range(depths), seed=seed,
+                                   prime=prime)
+            if as_json:
+                _print_json(rows)
+            else:
+                out.print(depth_table_view(rows))
+            return
+        loaded = None
+        if data is not None:
+            from .landscape import load_data
+
+            loaded = load_data(data, spec)
+        with _status(not as_json) as progress:
+            result = zero_hessian(spec, loaded, seed=seed, prime=prime, force=force, progress=progress)
+        _emit([result], as_json, _table("zero_hessian"))
+
+
+def _linear_widths(spec: str) -> list:
+    from . import parse
+    from .errors import NeuromanifoldError
+
+    widths = parse(spec).layer_widths()
+    if widths is None or len(widths) < 3:
+        raise NeuromanifoldError(f"--depths needs a deep linear network with a hidden layer, e.g. "
+                                 f"linear(widths=[3,2,3]) (d_0 = 3, hidden width 2, d_h = 3); got {spec}")
+    return list(widths)
+
+
 @app.command("implicit-bias")
 def implicit_bias_command(
     spec: Annotated[str, typer.Argument(metavar="SPEC", help=SPEC_HELP)],

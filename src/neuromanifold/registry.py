@@ -152,7 +152,7 @@ REGISTRY: tuple[Invariant, ...] = (
         table=(("metric", "metric"), ("dimension", "dimension"), ("ambient dim V", "ambient_dimension"),
                ("certified count", "certified_count"), ("paths", "paths"), ("failed paths", "failed_paths"),
                ("loops", "loops"), ("msolve", "msolve"), ("two methods agree", "confirmed")),
-        reading=_ED_DEGREE, revision=2, result="invariants.ed_degree:EDDegreeResult"),
+        reading=_ED_DEGREE, revision=3, result="invariants.ed_degree:EDDegreeResult"),
     Invariant(
         "singular_strata", "invariants.singular:singular_strata",
         "singular points of M: the subnetwork strata, each with its dimension and a certificate",
@@ -202,6 +202,12 @@ REGISTRY: tuple[Invariant, ...] = (
                ("declared", "declared"), ("declared, independent", "declared_laws"),
                ("declared are conserved", "declared_conserved"), ("complete", "complete")),
         result="invariants.conservation:ConservationResult"),
+    Invariant(
+        "zero_hessian", "landscape.zero_hessian:zero_hessian",
+        "critical points of a deep linear network's squared loss with zero Hessian, by strata, and "
+        "seed 004's test dim delta(H) < dim im delta",
+        data=("data",), options={"prime": None}, aliases=("zero-hessian",), cached=False,
+        table="report.tables:zero_hessian_table", result="landscape.zero_hessian:ZeroHessianResult"),
     Invariant(
         "implicit_bias", "landscape.implicit_bias:implicit_bias",
         "how often the global minimiser, or the end of gradient descent, is a subnetwork point",

@@ -250,6 +250,11 @@ class Architecture(ABC):
         """:class:`MatrixForm` where M is a determinantal variety (linear networks); default None."""
         return None
 
+    def layer_widths(self) -> tuple | None:
+        """(d_0, ..., d_h) where f_theta = W_h ... W_1 x exactly, a product of h matrices with no
+        bias and no activation (deep linear networks: zero-Hessian critical points); default None."""
+        return None
+
     def factor_form(self) -> FactorForm | None:
         """:class:`FactorForm` where M is a set of products of polynomials (stride-one LCNs);
         default None."""

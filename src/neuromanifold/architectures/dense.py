@@ -280,6 +280,9 @@ class Linear(_Dense):
     def symmetry_action(self, P, xi, c):
         return self._linear_action(P, xi, c)
 
+    def layer_widths(self) -> tuple | None:
+        return None if self.bias else tuple(self.widths)
+
     def matrix_form(self) -> MatrixForm | None:
         """The end-to-end matrix W_L ... W_1 (d_L x d_0, row-major) of rank <= min(widths); a rank
         factorisation A B is realised by W_1 = [B; 0], identity blocks in between, W_L = [A, 0]."""

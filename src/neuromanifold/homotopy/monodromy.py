@@ -20,6 +20,7 @@ one for systems with a constant offset parameter, F(z; p) = G(z) - p.
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -111,10 +112,13 @@ def monodromy_solve(F, seed_solutions, p0, options: MonodromyOptions | TrackOpti
 
     Loops p0 -> P -> p0 (random P) carry the known solutions around; new end points join them until
     ``stall_loops`` loops in a row find nothing new, a ``target`` count is reached, or
-    ``complete(solutions)`` (a trace test) says so.  ``key(Z)`` maps solutions to the points that
-    decide sameness (e.g. their images, for one solution per image point).  Several loops are tracked
-    in one batch; their results are taken in turn, and only loops that carried every solution known
-    when they started count towards the stall.
+    ``complete(solutions)`` (a trace test, asked whenever every loop has carried every known
+    solution) says so.  ``key(Z)`` maps solutions to the points that decide sameness (e.g. their
+    images, for one solution per image point).  The work is a queue of (solution, loop) pairs: a
+    new solution goes around every loop still open (as in HomotopyContinuation.jl's monodromy),
+    and new loops around every known solution fill each batch.  A loop closes when it has carried
+    every known solution; it counts towards the stall if it revealed nothing, and any news resets
+    the stall.
 
     Parameters
     ----------
@@ -168,55 +172,79 @@ def monodromy_solve(F, seed_solutions, p0, options: MonodromyOptions | TrackOpti
     with np.errstate(all="ignore"):
         cond = np.linalg.cond(J[keep])
     draw = random_parameters or (lambda g: _random_parameters(g, p0))
-    loops = paths = failed = stall = 0
+    # one gamma for the run: the loops differ by their vertices
+    gamma = np.exp(1j * rng.uniform(np.pi / 4, 3 * np.pi / 4) * rng.choice([-1, 1]))
+    vertices: list[np.ndarray] = []             # loop j: the lens p0 -> vertices[j] -> p0
+    pending: dict[int, int] = {}                # open loops: pairs still to track around each
+    news: dict[int, bool] = {}                  # open loops: did the loop reveal a solution
+    queue: deque = deque()                      # (solution, loop) pairs not yet tracked
+    width = max(lanes, batch_slots(lanes))
+    paths = failed = stall = 0
     history = []
     stopped = "max_loops"
-    while loops < max_loops:
+    while True:
         if target is not None and len(S) >= target:
             stopped = "target"
             break
-        if complete is not None and complete(S):
-            stopped = "complete"
-            break
-        # several loops in one batch: a batch step costs little more for more paths
-        count = int(np.clip(max(batch_slots(max(len(S), lanes)), lanes) // len(S), 1,
-                            min(max_loops - loops, stall_loops - stall)))
-        # lens loops p0 -> P1 -> p0 (out and back along mirrored gamma-arcs): two edges a loop
-        P1 = np.repeat(np.stack([draw(rng) for _ in range(count)]), len(S), axis=0)
-        gamma = np.exp(1j * rng.uniform(np.pi / 4, 3 * np.pi / 4) * rng.choice([-1, 1]))
-        # a path that fails only loses this loop's news: no re-tracking, and a short step budget
-        r = track_loop(system, np.tile(S, (count, 1)), p0, P1, gamma=gamma, options=options,
-                       retrack=False, check_injective=False)
-        paths += 2 * r.paths
+        if not queue:                           # every loop made so far carried every known solution
+            if vertices and complete is not None and complete(S):
+                stopped = "complete"
+                break
+            if stall >= stall_loops:
+                stopped = "stalled"
+                break
+            if len(vertices) >= max_loops:
+                break
+        batch = [queue.popleft() for _ in range(min(len(queue), width))]
+        # the rest of the batch: new loops around every known solution (a batch step costs little
+        # more for more paths), no more than the stall still needs
+        fresh = min((width - len(batch)) // len(S), max(stall_loops - stall, 1), max_loops - len(vertices))
+        fresh = max(fresh, 0 if batch else 1)
+        for j in range(len(vertices), len(vertices) + fresh):
+            vertices.append(draw(rng))
+            pending[j], news[j] = len(S), False
+            batch.extend((i, j) for i in range(len(S)))
+        rows = np.array([i for i, _ in batch])
+        P1 = np.stack([vertices[j] for _, j in batch])
+        # a path that fails only loses this pair's news: no re-tracking, and a short step budget
+        r = track_loop(system, S[rows], p0, P1, gamma=gamma, options=options, retrack=False,
+                       check_injective=False)
+        paths += 2 * r.paths                    # lens loops: two edges a path
         failed += int(np.sum(~r.success))
-        stale = False                           # the batch's later loops tracked an outdated set
-        for j in range(count):                  # the loops in turn, as if run one after another
-            rows = np.arange(j * (r.paths // count), (j + 1) * (r.paths // count))
-            ok = rows[r.success[rows]]
-            ends, conds = r.solutions[ok], r.condition[ok]
-            loops += 1
-            Kends = key(ends) if len(ends) else ends
-            same = match(KS, Kends, rtol) if len(ends) else np.zeros(0, int)
-            # a class keeps its best-conditioned member (one point per image: the representative
-            # that tracks and certifies best)
-            for i in np.flatnonzero((same >= 0) & (conds < cond[np.maximum(same, 0)] / 100)):
-                if conds[i] < cond[same[i]] / 100:
-                    S[same[i]], cond[same[i]], KS[same[i]] = ends[i], conds[i], Kends[i]
-            new, cnew, Knew = ends[same < 0], conds[same < 0], Kends[same < 0] if len(ends) else ends
-            if len(new):
-                first = representatives(Knew, rtol)
-                S, cond = np.concatenate([S, new[first]]), np.concatenate([cond, cnew[first]])
-                KS = np.concatenate([KS, Knew[first]])
-                stall, stale = 0, True
-            elif not stale:
-                # only a loop around every known solution counts towards the stall: one launched
-                # before the last news never carried the new solutions
-                stall += 1
-            history.append(len(S))
-            if progress is not None:
-                progress(f"monodromy loop {loops}", len(S), target)
-        if stall >= stall_loops:
-            stopped = "stalled"
-            break
+        ok = np.flatnonzero(r.success)
+        ends, conds = r.solutions[ok], r.condition[ok]
+        Kends = key(ends) if len(ends) else ends
+        same = match(KS, Kends, rtol) if len(ends) else np.zeros(0, int)
+        # a class keeps its best-conditioned member (one point per image: the representative
+        # that tracks and certifies best)
+        for i in np.flatnonzero((same >= 0) & (conds < cond[np.maximum(same, 0)] / 100)):
+            if conds[i] < cond[same[i]] / 100:
+                S[same[i]], cond[same[i]], KS[same[i]] = ends[i], conds[i], Kends[i]
+        for _, j in batch:
+            pending[j] -= 1
+        new = np.flatnonzero(same < 0)
+        if len(new):
+            first = new[representatives(Kends[new], rtol)]
+            start = len(S)
+            S, cond = np.concatenate([S, ends[first]]), np.concatenate([cond, conds[first]])
+            KS = np.concatenate([KS, Kends[first]])
+            stall = 0
+            for f in first:
+                news[batch[ok[f]][1]] = True
+            # each new solution goes around every open loop (the one that revealed it first)
+            for n, f in enumerate(first):
+                own = batch[ok[f]][1]
+                for j in [own] + [j for j in pending if j != own]:
+                    queue.append((start + n, j))
+                    pending[j] += 1
+        for j in [j for j, left in pending.items() if left == 0]:
+            # a closed loop carried every solution known; it counts towards the stall if it revealed
+            # none (a set closed under a loop it was grown by is no evidence)
+            stall = stall + 1 if not news[j] else stall
+            del pending[j], news[j]
+        history.append(len(S))
+        if progress is not None:
+            progress(f"monodromy loop {len(vertices)}", len(S), target)
+    loops = len(vertices)
     return MonodromyResult(S, p0, loops, paths, failed, stopped, history, rtol,
                            time.perf_counter() - t0, seed)

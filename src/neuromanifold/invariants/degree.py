@@ -33,7 +33,7 @@ from ..homotopy.certify import certify as krawczyk
 from ..homotopy.certify import image_groups
 from ..homotopy.monodromy import monodromy_solve
 from ..homotopy.system import Map, family_member
-from ..homotopy.trace import trace_test
+from ..homotopy.trace import TraceCheck
 from ..results import Result
 from .dimension import dimension as compute_dimension
 from .witness import ImageSlice
@@ -119,32 +119,14 @@ def degree(arch, *, seed: int = 0, stall_loops: int = 5, rtol: float = 1e-6, cer
     lam0, b0 = ws.seed_point(rng)
     found = lam0[None]
     loops = paths = failed = 0
-    trace = {}
-    tested = {"count": None, "result": {}}
-
-    def complete(S):
-        # after a loop that found nothing new, the trace test decides (it costs about a loop); it
-        # runs once for each set of points (the same points give the same answer; a class may
-        # change its representative without changing the count)
-        if tested["count"] != len(S):
-            tested["count"] = len(S)
-            return False
-        return run_trace(S)["passed"]
-
-    def run_trace(S):
-        if tested["result"].get("points") != S.tobytes():
-            tested["result"] = dict(trace_test(ws.system, S, b0, ws.images, seed=seed).to_dict(),
-                                    points=S.tobytes())
-        return {key: v for key, v in tested["result"].items() if key != "points"}
-
+    check = TraceCheck(ws.system, b0, ws.images, seed=seed)
     for attempt in range(4):
-        tested["count"] = None
         mono = monodromy_solve(ws.system, found, b0, stall_loops=stall_loops * (attempt + 1),
                                rtol=rtol, seed=seed + 100 * attempt, key=ws.images, progress=progress,
-                               complete=complete)
+                               complete=check)
         found = mono.solutions
         loops, paths, failed = loops + mono.loops, paths + mono.paths, failed + mono.failed_paths
-        trace = run_trace(found)
+        trace = check.test(found).to_dict()
         if trace["passed"]:
             break
     value = len(found)

@@ -34,11 +34,15 @@ from ..errors import NeuromanifoldError, TooLargeError
 from ..homotopy.certify import certify as krawczyk
 from ..homotopy.monodromy import monodromy_solve
 from ..homotopy.system import System, family_member
+from ..homotopy.trace import TraceCheck
 from ..results import Result
 from .degree import image_enclosure_groups
 from .dimension import dimension as compute_dimension
 from .metrics import metric as make_metric
 from .witness import ParameterSlice, complex_normal
+
+#: The trace test's pencil of targets w0 + s delta, |delta| = TRACE_PENCIL |w0|: short paths, few failures.
+TRACE_PENCIL = 0.02
 
 #: Refuse (unless forced) critical systems with more unknowns than this.
 MAX_UNKNOWNS = 40
@@ -57,6 +61,7 @@ class EDDegreeResult(Result):
     rtol: float = 1e-6
     msolve: dict | None = None      # the exact recount over F_p (``msolve=True``)
     confirmed: bool = False         # monodromy and the exact recount agree (two independent methods)
+    trace_test: dict = field(default_factory=dict)   # the last trace test (passed, residual, ...)
 
 
 @dataclass(eq=False)
@@ -124,15 +129,42 @@ class CriticalSlice(ParameterSlice):
         return lam0, c0 - np.linalg.solve(self.Qz, v)
 
 
+@dataclass
+class CriticalSearch:
+    """Critical points of the distance to a generic target found by monodromy: the ``slice``
+    (:class:`CriticalSlice`), one lambda per critical point (``points``), the ``target`` w0 (value
+    coordinates), the :class:`~neuromanifold.homotopy.monodromy.MonodromyResult` and the last trace
+    test (None when none ran)."""
+
+    slice: CriticalSlice
+    points: np.ndarray
+    target: np.ndarray
+    monodromy: object
+    trace: object = None
+
+
 def generic_critical_points(param, k: int, Q: np.ndarray, seed: int = 0, stall_loops: int = 16,
-                            rtol: float = 1e-6, progress=None):
-    """(slice, lambdas, w0, monodromy result): one lambda over each critical point of the distance
-    to a generic target w0 (in value coordinates), found by monodromy from a seed pair."""
+                            rtol: float = 1e-6, progress=None, trace: bool = True) -> CriticalSearch:
+    """One lambda over each critical point of the distance to a generic target w0 (in value
+    coordinates), found by monodromy in w from a seed pair.
+
+    The search ends when ``stall_loops`` loops in a row find nothing new or, with ``trace``, as soon
+    as the trace test passes along a short pencil of targets w0 + s delta (asked whenever every loop
+    has carried every known critical point).  The equations are affine in w; when the ED
+    correspondence is finite over the targets (a cone and a metric whose isotropic quadric meets M
+    transversally, e.g. a generic Q: Draisma et al., arXiv 1309.0049, Sec. 5) no critical point
+    goes to infinity at a finite target, so the sum of the critical points (in image coordinates)
+    is affine-linear in s exactly when all of them are known (:mod:`~neuromanifold.homotopy.trace`).
+    Where the test does not pass (a critical point escapes at a finite target, or a path would not
+    track) the stall decides.  For the Euclidean metric on rank-one matrices the sum of the critical
+    points (the rank-one terms of the SVD) is the target itself, so the test passes there too.
+    """
     cs = CriticalSlice(param, k, Q, seed)
     lam0, w0 = cs.seed_point(np.random.default_rng([seed, 89]))
+    check = TraceCheck(cs.system, w0, cs.images, seed=seed, size=TRACE_PENCIL) if trace else None
     mono = monodromy_solve(cs.system, lam0[None], w0, stall_loops=stall_loops, rtol=rtol, seed=seed,
-                           key=cs.images, progress=progress)
-    return cs, mono.solutions, w0, mono
+                           key=cs.images, progress=progress, complete=check)
+    return CriticalSearch(cs, mono.solutions, w0, mono, check.result if check else None)
 
 
 #: The exact recount runs for at most this many slice unknowns (msolve's time grows fast with it).
@@ -280,7 +312,8 @@ def ed_degree(arch, metric="euclidean", *, seed: int = 0, stall_loops: int = 16,
     if k > MAX_UNKNOWNS and not force:
         raise TooLargeError(f"the ED critical system of {arch} has {k} unknowns (> {MAX_UNKNOWNS}); pass "
                             f"force=True (--force) to try anyway", {"unknowns": k})
-    cs, found, u0, mono = generic_critical_points(param, k, M.Q, seed, stall_loops, rtol, progress)
+    search = generic_critical_points(param, k, M.Q, seed, stall_loops, rtol, progress)
+    cs, found, u0, mono = search.slice, search.points, search.target, search.monodromy
     # every lambda reached from a regular seed has J of full rank; say so if one does not
     s = np.linalg.svd(cs.jacobians(found), compute_uv=False)
     degenerate = int(np.sum(s[:, -1] < 1e-8 * s[:, 0]))
@@ -291,12 +324,21 @@ def ed_degree(arch, metric="euclidean", *, seed: int = 0, stall_loops: int = 16,
     if certify:
         groups = image_enclosure_groups(cs, krawczyk(cs.system, found, u0))
         certified_count = len(set(groups[groups >= 0].tolist()))
-    notes.append(f"complete by monodromy: {mono.stopped} after {mono.loops} loops ({stall_loops} in a row "
-                 f"without a new critical point end it); no trace test, so the value is not certified"
-                 + (f"; {certified_count} distinct critical points are certified (Krawczyk)" if certify else ""))
+    trace = search.trace
+    if mono.stopped == "complete":
+        how = (f"complete by monodromy and the trace test: {mono.loops} loops, then the sum of the critical "
+               f"points is affine-linear along a pencil of targets (residual {trace.residual:.1e})")
+    else:
+        how = (f"complete by monodromy: {mono.stopped} after {mono.loops} loops ({stall_loops} in a row "
+               f"without a new critical point end it); "
+               + ("the trace test did not pass" + (f" (residual {trace.residual:.1e}, {trace.failed_paths} "
+                                                   f"failed paths)" if trace else "")
+                  + ", so the value rests on the stall alone"))
+    notes.append(how + (f"; {certified_count} distinct critical points are certified (Krawczyk)"
+                        if certify else ""))
     exact = None
     method = ("monodromy on the ED critical equations pulled back to a parameter slice (one point "
-              "per image), Krawczyk certification of the critical lambdas")
+              "per image), trace test, Krawczyk certification of the critical lambdas")
     if msolve:
         exact = ed_degree_by_msolve(param, M, k, seed)
         if exact.get("ed_degree") is None:
@@ -309,9 +351,11 @@ def ed_degree(arch, metric="euclidean", *, seed: int = 0, stall_loops: int = 16,
             notes.append(f"msolve over F_{exact['prime']} gives {exact['ed_degree']}, monodromy {value}: "
                          f"they disagree")
     return EDDegreeResult(
-        value=value, certified=False, lower=certified_count if certify else None, upper=None,
-        method=method, seconds=time.perf_counter() - t0, paths=mono.paths, failed_paths=mono.failed_paths,
+        value=value, certified=bool(mono.stopped == "complete" and certify and certified_count == value
+                                    and dim.certified),
+        lower=certified_count if certify else None, upper=None, method=method, seconds=time.perf_counter() - t0, paths=mono.paths, failed_paths=mono.failed_paths,
         certified_count=certified_count, loops=mono.loops, stopped=mono.stopped,
         rtol=rtol, msolve=exact, confirmed=bool(exact and exact.get("ed_degree") == value),
+        trace_test=trace.to_dict() if trace else {},
         notes=notes, **common)
 

@@ -145,7 +145,8 @@ def census(arch, samples: int = 100, metric: str = "euclidean", *, seed: int = 0
                                  f"u, a minimum; there is nothing to census")
     guards.unknowns(f"the critical system of {arch}", k, ED_MAX_UNKNOWNS, force)
     base = make_metric(param, metric, seed=seed).Q
-    cs, reps, w0, _ = generic_critical_points(param, k, base, seed)
+    search = generic_critical_points(param, k, base, seed)
+    cs, reps, w0 = search.slice, search.points, search.target
     E = len(reps)
     native = backend_of(_moving_metric_system(cs), TrackOptions()) == "native"
     if workers is None:

@@ -122,7 +122,8 @@ def critical_points(arch, u, metric="euclidean", *, seed: int = 0, stall_loops: 
                                     global_minimum=0 if point.real else None,
                                     seconds=time.perf_counter() - t0, **common)
     guards.unknowns(f"the critical system of {arch}", k, ED_MAX_UNKNOWNS, force)
-    cs, reps, w0, mono = generic_critical_points(param, k, M.Q, seed, stall_loops)
+    search = generic_critical_points(param, k, M.Q, seed, stall_loops)
+    cs, reps, w0, mono = search.slice, search.points, search.target, search.monodromy
     E = len(reps)
     notes = [f"the generic problem has {E} critical points (monodromy, {mono.stopped} after "
              f"{mono.loops} loops)"]

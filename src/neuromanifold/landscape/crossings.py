@@ -83,7 +83,8 @@ def discriminant_crossings(arch, u0=None, u1=None, metric="euclidean", *, seed: 
     if k == D:
         raise NeuromanifoldError(f"{arch} is filling: the only critical point is u itself, never crossing")
     guards.unknowns(f"the critical system of {arch}", k, ED_MAX_UNKNOWNS, force)
-    cs, reps, w0, _ = generic_critical_points(param, k, M.Q, seed)
+    search = generic_critical_points(param, k, M.Q, seed)
+    cs, reps, w0 = search.slice, search.points, search.target
     E = len(reps)
     # the grid, then about log2(1 / (grid tol)) rounds of bisection over the (few) crossings
     rounds = max(0, int(np.ceil(np.log2(max(1.0, 1.0 / (grid * tol))))))

@@ -60,7 +60,8 @@ class DataTarget:
                 "u": self.u.tolist(), "notes": list(self.notes)}
 
 
-def _array(x, name: str, rows_of: int | None, width: int, what: str) -> np.ndarray:
+def checked_array(x, name: str, rows_of: int | None, width: int, what: str) -> np.ndarray:
+    """x as a float array of ``width`` columns (and ``rows_of`` rows), or an error saying what to give."""
     a = np.asarray(x)
     if a.dtype == object or not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
         raise NeuromanifoldError(f"{name} must be numbers (got dtype {a.dtype})")
@@ -86,10 +87,10 @@ def from_data(arch, inputs, outputs) -> DataTarget:
     """Target u = A^+ B and (pseudo)metric Q = I (x) A^T A on V for the data (inputs, outputs)."""
     arch = parse(arch) if isinstance(arch, str) else arch
     param = arch.parametrization()
-    X = _array(inputs, "inputs", None, param.n_vars, "input values")
+    X = checked_array(inputs, "inputs", None, param.n_vars, "input values")
     if len(X) == 0:
         raise NeuromanifoldError("the data have no samples: give at least one row of inputs and outputs")
-    Y = _array(outputs, "outputs", len(X), param.n_outputs, "output values")
+    Y = checked_array(outputs, "outputs", len(X), param.n_outputs, "output values")
     A = param.basis.evaluate(X)
     coef, _, rank, _ = np.linalg.lstsq(A, Y, rcond=None)     # the minimum-norm solution A^+ Y
     u = coef.T.reshape(-1)                                   # output 1 first

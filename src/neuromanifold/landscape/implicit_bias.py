@@ -69,7 +69,8 @@ def _best_real_losses(arch, U: np.ndarray, Q: np.ndarray, seed: int, real_tol: f
     if k == 0:
         return np.einsum("si,ij,sj->s", U, Q, U), np.ones(len(U), bool)   # M = {0}
     guards.unknowns(f"the critical system of {arch}", k, ED_MAX_UNKNOWNS, force)
-    cs, reps, w0, _ = generic_critical_points(param, k, Q, seed)
+    search = generic_critical_points(param, k, Q, seed)
+    cs, reps, w0 = search.slice, search.points, search.target
     E = len(reps)
     guards.paths(f"{len(U):,} targets x {E} critical points of {arch}", len(U) * E, k, force,
                  instead="use fewer --samples")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from rich import box
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
@@ -266,4 +267,54 @@ def atlas_table(rows, path: str) -> Table:
         if len(seeds) > 1:
             cells.append(str(r.seed))
         table.add_row(*cells, value, (r.date or "")[:10])
+    return table
+
+
+def zero_hessian_table(r) -> Group:
+    """Zero-Hessian critical points: the summary, then one row per maximal stratum of H_{X,Y}."""
+    summary = result_table(r, [("widths", "widths"), ("dim H_{X,Y}", "dimension"),
+                               ("dim im delta", "image_dimension"), ("dim delta(H) < dim im delta", "holds"),
+                               ("strata (all types)", "strata_total"), ("exact Hessians zero", "hessian_checked"),
+                               ("data", "data"), ("prime", "prime")], value_label="dim delta(H)")
+    if not r.strata:
+        return Group(summary)
+    table = Table(title=Text("maximal strata of H_{X,Y} (rank conditions; C = Y X^T)", style="bold"),
+                  box=box.ROUNDED, title_justify="left")
+    for name in ("conditions", "dim", "dim delta", "Hessian = 0"):
+        table.add_column(name)
+    for st in r.strata[:MAX_STRATA_ROWS]:
+        table.add_row(st["conditions"], str(st["dimension"]), str(st["delta_dimension"]),
+                      "yes (exact)" if st["hessian_zero"] else "NO")
+    if len(r.strata) > MAX_STRATA_ROWS:
+        table.caption = f"{len(r.strata) - MAX_STRATA_ROWS} more maximal strata in --json"
+    return Group(summary, table)
+
+
+#: Rows of the strata table printed (all of them are in the JSON).
+MAX_STRATA_ROWS = 24
+
+
+def depth_table_view(rows: list[dict]) -> Table:
+    """dim delta(H) against dim im delta over depths (seed 004's inequality), with the seed's statement."""
+    w = rows[0]["widths"] if rows else []
+    table = Table(title=Text(f"zero-Hessian critical points over depth: d_0 = {w[0] if w else '?'}, hidden "
+                             f"{w[1] if len(w) > 2 else '?'}, d_h = {w[-1] if w else '?'}", style="bold"),
+                  box=box.ROUNDED, title_justify="left")
+    for name in ("h", "dim H", "dim delta(H)", "dim im delta", "delta(H) < im delta", "seed says", "agree",
+                 "strata", "s"):
+        table.add_column(name, justify="right")
+
+    def yes(v):
+        return "" if v is None else "yes" if v else "no"
+    for r in rows:
+        table.add_row(str(r["h"]), "empty" if r["dim_H"] is None else str(r["dim_H"]),
+                      "" if r["dim_delta_H"] is None else str(r["dim_delta_H"]), str(r["dim_im_delta"]),
+                      yes(r["holds"]), "yes" if r["seed_says"] else "no, for large h" if r["h"] > 5 else "",
+                      yes(r["agrees"]), str(r["strata"]),
+                      f"{r['seconds']:.1f}")
+    fails = [r["h"] for r in rows if r["holds"] is False]
+    table.caption = ("seed 004: dim delta(H) < dim im delta for h <= 5, not for large h; "
+                     + (f"here it first fails at h = {fails[0]}" if fails else "here it holds at every depth shown")
+                     + "; empty: every critical point has a nonzero Hessian")
+    table.caption_justify = "left"
     return table
