@@ -360,6 +360,12 @@ CASES: dict[tuple[str, ...], Case] = {
         valid=[["conservation", LIN, "--atlas", ATLAS]],
         bad=st.one_of(_with(bad_specs()), _opt("--prime", st.sampled_from(["4", "1", "-7", "x", "99999999999"]), LIN)),
         examples=20),
+    ("regions",): Case(
+        valid=[["regions", "relu(widths=[2,3,1])", "--tropical"], ["regions", "relu(widths=[3,2,1])", "--samples", "50"]],
+        bad=st.one_of(_with(bad_specs()), _opt("--point", bad_point(13), "relu(widths=[2,3,1])"),
+                      _opt("--samples", below(1) | huge(), "relu(widths=[3,2,1])"),
+                      st.just([LIN]), st.just(["relu(widths=[2,3,1], leak=1.5)"])),
+        examples=20),
     ("zero-hessian",): Case(
         valid=[["zero-hessian", LIN], ["zero-hessian", DATA_SPEC, "--data", GOOD_CSV],
                ["zero-hessian", LIN, "--depths", "2-4"]],

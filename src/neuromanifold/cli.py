@@ -419,6 +419,33 @@ def conservation(
         out.print(_table("conservation_laws")(result))
 
 
+@app.command()
+def regions(
+    spec: Annotated[str, typer.Argument(metavar="SPEC", help="a ReLU network, e.g. relu(widths=[2,3,1])")],
+    point: str | None = typer.Option(None, "--point", help="the parameters theta (default: random N(0,1))"),
+    samples: int = typer.Option(20000, "--samples", min=1, help="random inputs (input dimension above 2)"),
+    tropical: bool = typer.Option(False, "--tropical", help="also print f_theta as F - G, tropical polynomials"),
+    seed: Seed = 0,
+    as_json: AsJson = False,
+    force: Force = False,
+):
+    """Linear regions of a ReLU network for one theta (exact for 1 or 2 inputs), against the
+    Zaslavsky, Serra and tropical bounds; optionally the tropical form F - G of f_theta."""
+    with _errors():
+        from .invariants.relu import linear_regions, tropical_form
+
+        theta = _parse_point(point) if point is not None else None
+        with _status(not as_json):
+            result = linear_regions(spec, theta, seed=seed, samples=samples, force=force)
+        form = tropical_form(spec, result.theta) if tropical else None
+        if as_json:
+            _print_json([dict(result.to_dict(), **({"tropical": form.text()} if form else {}))])
+            return
+        out.print(_table("linear_regions")(result))
+        if form is not None:
+            out.print(form.text())
+
+
 @app.command("zero-hessian")
 def zero_hessian_command(
     spec: Annotated[str, typer.Argument(metavar="SPEC", help="a deep linear network, e.g. linear(widths=[3,2,2,3])")],

@@ -209,6 +209,20 @@ REGISTRY: tuple[Invariant, ...] = (
         data=("data",), options={"prime": None}, aliases=("zero-hessian",), cached=False,
         table="report.tables:zero_hessian_table", result="landscape.zero_hessian:ZeroHessianResult"),
     Invariant(
+        "functional_dimension", "invariants.relu:functional_dimension",
+        "functional dimension of a ReLU network (GLMW): the values over random theta, with frequencies",
+        options={"draws": 20, "points": None, "prime": None}, cached=False,
+        table=(("parameters N", "parameters"), ("rescaling bound", "bound"), ("frequencies", "frequencies"),
+               ("inputs per draw", "points"), ("float SVD agrees", "float_agrees")),
+        result="invariants.relu:FunctionalDimensionResult"),
+    Invariant(
+        "linear_regions", "invariants.relu:linear_regions",
+        "linear regions of a ReLU network on its input space, against the Zaslavsky, Serra and tropical bounds",
+        data=("theta",), options={"samples": 20000}, aliases=("regions",), cached=False,
+        table=(("input dimension", "input_dimension"), ("exact", "exact"), ("bounds", "bounds"),
+               ("attains Zaslavsky", "attains"), ("box radius", "box"), ("samples", "samples")),
+        result="invariants.relu:RegionsResult"),
+    Invariant(
         "implicit_bias", "landscape.implicit_bias:implicit_bias",
         "how often the global minimiser, or the end of gradient descent, is a subnetwork point",
         options={"samples": 200, "metric": "euclidean", "runs": None, "steps": 2000, "lr": 0.01,

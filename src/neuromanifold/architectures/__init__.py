@@ -16,6 +16,7 @@ from .base import (Architecture, Conserved, FactorForm, LastLayers, MatrixForm, 
 from .subnetworks import Subnetwork
 from .conv import LCN, PCNN, lcn, pcnn
 from .dense import MLP, Linear, linear, mlp
+from .relu import ReLU, relu
 from .resnet import ResNet, resnet
 from .spec import read_call, suggest
 
@@ -27,6 +28,7 @@ FAMILIES = {
     "pcnn": pcnn,
     "attention": attention,
     "resnet": resnet,
+    "relu": relu,
 }
 
 #: one complete spec of each family, for messages
@@ -37,6 +39,7 @@ EXAMPLES = {
     "pcnn": 'pcnn(filters=[2,2], strides=[1,1], activation="x^2")',
     "attention": "attention(d=2, a=2, t=2, dout=1)",
     "resnet": 'resnet(widths=[3,2,3], activation="x^2")',
+    "relu": "relu(widths=[2,3,1])",
 }
 
 
@@ -119,6 +122,8 @@ __all__ = [
     "Parametrization",
     "SymmetryGroup",
     "ResNet",
+    "ReLU",
+    "relu",
     "resnet",
     "Conserved",
     "FactorForm",

@@ -250,6 +250,11 @@ class Architecture(ABC):
         """:class:`MatrixForm` where M is a determinantal variety (linear networks); default None."""
         return None
 
+    def piecewise_linear(self) -> bool:
+        """Whether f_theta is piecewise linear (ReLU families): then M is no variety, ``dim`` is the
+        functional dimension and the invariants of varieties do not apply; default False."""
+        return False
+
     def layer_widths(self) -> tuple | None:
         """(d_0, ..., d_h) where f_theta = W_h ... W_1 x exactly, a product of h matrices with no
         bias and no activation (deep linear networks: zero-Hessian critical points); default None."""

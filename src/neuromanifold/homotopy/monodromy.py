@@ -33,6 +33,11 @@ from .system import as_system
 from .tracker import TrackOptions, backend_of, batch_slots, polish, track_loop, with_backend
 
 
+#: Loops made at the start: each costs a path for every solution found, and more of them make the
+#: set grow in fewer rounds (round trips to the tracker).
+START_LOOPS = 3
+
+
 @dataclass
 class MonodromyResult(Filters):
     """Solutions at the base parameters p0 found by monodromy loops (all regular and finite;
@@ -115,10 +120,10 @@ def monodromy_solve(F, seed_solutions, p0, options: MonodromyOptions | TrackOpti
     ``complete(solutions)`` (a trace test, asked whenever every loop has carried every known
     solution) says so.  ``key(Z)`` maps solutions to the points that decide sameness (e.g. their
     images, for one solution per image point).  The work is a queue of (solution, loop) pairs: a
-    new solution goes around every loop still open (as in HomotopyContinuation.jl's monodromy),
-    and new loops around every known solution fill each batch.  A loop closes when it has carried
-    every known solution; it counts towards the stall if it revealed nothing, and any news resets
-    the stall.
+    new solution goes around every loop still open (as in HomotopyContinuation.jl's monodromy).
+    New loops are made when the queue is empty: START_LOOPS to start, then as many as fill a batch.  A loop
+    closes when it has carried every known solution; it counts towards the stall if it revealed
+    nothing, and any news resets the stall.
 
     Parameters
     ----------
@@ -178,7 +183,6 @@ def monodromy_solve(F, seed_solutions, p0, options: MonodromyOptions | TrackOpti
     pending: dict[int, int] = {}                # open loops: pairs still to track around each
     news: dict[int, bool] = {}                  # open loops: did the loop reveal a solution
     queue: deque = deque()                      # (solution, loop) pairs not yet tracked
-    width = max(lanes, batch_slots(lanes))
     paths = failed = stall = 0
     history = []
     stopped = "max_loops"
@@ -195,11 +199,17 @@ def monodromy_solve(F, seed_solutions, p0, options: MonodromyOptions | TrackOpti
                 break
             if len(vertices) >= max_loops:
                 break
+        # a batch: at least ``lanes`` paths, and as many as the known solutions (one call of the
+        # tracker waits for its slowest path, so fewer, wider calls)
+        width = max(lanes, batch_slots(max(len(S), lanes)))
         batch = [queue.popleft() for _ in range(min(len(queue), width))]
-        # the rest of the batch: new loops around every known solution (a batch step costs little
-        # more for more paths), no more than the stall still needs
-        fresh = min((width - len(batch)) // len(S), max(stall_loops - stall, 1), max_loops - len(vertices))
-        fresh = max(fresh, 0 if batch else 1)
+        # new loops only once every open loop has carried every known solution (each open loop
+        # costs a path for every solution found later): START_LOOPS to grow the set, then as many as fill
+        # a batch towards the stall
+        fresh = 0
+        if not batch:
+            fresh = START_LOOPS if not vertices else int(np.clip(width // len(S), 1, max(stall_loops - stall, 1)))
+            fresh = min(fresh, max_loops - len(vertices))
         for j in range(len(vertices), len(vertices) + fresh):
             vertices.append(draw(rng))
             pending[j], news[j] = len(S), False

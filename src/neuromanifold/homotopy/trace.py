@@ -23,6 +23,8 @@ from .tracker import TrackOptions, track
 
 #: Turns of gamma (radians) for the nearby arcs that re-track a failed path, in order.
 DETOURS = (0.05, -0.05, 0.15, -0.15, 0.4, -0.4)
+#: Failed paths re-tracked along detours at most (with more, the test is given up).
+MAX_DETOURED = 4
 
 
 @dataclass
@@ -77,8 +79,8 @@ def trace_test(system, points: np.ndarray, p0: np.ndarray, key=None, *, seed: in
         ends, bad = r.solutions.copy(), ~r.success
         K = np.array(key(ends))
         for turn in DETOURS[:max(attempts - 1, 0) * 2]:
-            if not bad.any():
-                break
+            if not bad.any() or bad.sum() > MAX_DETOURED:
+                break                           # (many failures: the test fails anyway)
             # a failed path again along a nearby arc (gamma turned a little): it lands on the
             # missing end point unless a branch point lies between the arcs, and then on a point
             # already reached, which the distinctness check below rejects
@@ -108,10 +110,11 @@ class TraceCheck:
     """A monodromy search's ``complete`` callback (:func:`~.monodromy.monodromy_solve`, which asks
     it whenever every loop has carried every known solution): the trace test of the known points,
     once for each count (a class may change its representative, not its point).  A test that fails
-    because paths would not track runs again along a new pencil when asked again, up to ``tests``
-    pencils for one count; one that fails with every path tracked is final for that count.
-    ``result`` is the last test's :class:`TraceTestResult` (None before any); ``size`` is the
-    pencil's (see :func:`trace_test`).
+    because a few paths would not track runs again along a new pencil when asked again, up to
+    ``tests`` pencils for one count; one that fails with every path tracked is final for that count,
+    and one with more than :data:`MAX_DETOURED` failed paths ends the testing for the whole search.
+    ``result`` is the last test's :class:`TraceTestResult` (None before any); ``size`` and
+    ``options`` are the pencil's and the tracker's (see :func:`trace_test`).
 
     >>> import jax.numpy as jnp
     >>> from neuromanifold.homotopy import System
@@ -121,18 +124,27 @@ class TraceCheck:
     (False, True)
     """
 
-    def __init__(self, system, p0, key=None, *, seed: int = 0, tests: int = 2, size: float = 0.5):
+    def __init__(self, system, p0, key=None, *, seed: int = 0, tests: int = 2, size: float = 0.5,
+                 options: TrackOptions | None = None):
         self.system, self.p0, self.key, self.seed, self.tests = system, np.asarray(p0, complex), key, seed, tests
-        self.size = size
+        self.size, self.options = size, options
         self.result: TraceTestResult | None = None
         self._count: int | None = None           # the count the last result is for
         self._runs = 0                           # tests run for that count
+        self._gave_up = False                    # a test failed with many paths that would not track
 
     def __call__(self, points: np.ndarray) -> bool:
+        if self._gave_up:
+            return False
         if self._count == len(points) and (self.result.passed or not self.result.failed_paths
                                            or self._runs >= self.tests):
             return self.result.passed
-        return self.test(points, again=True).passed
+        result = self.test(points, again=True)
+        if result.failed_paths > MAX_DETOURED:
+            # paths that would not track even on a short pencil: the system's paths are hard here,
+            # and further tests would cost more than the loops they might save
+            self._gave_up = True
+        return result.passed
 
     def test(self, points: np.ndarray, again: bool = False) -> TraceTestResult:
         """The trace test of these points (the last result when it is for as many points, unless
@@ -143,6 +155,6 @@ class TraceCheck:
         elif not again:
             return self.result
         self.result = trace_test(self.system, points, self.p0, self.key, seed=self.seed + 1000 * self._runs,
-                                 size=self.size)
+                                 size=self.size, options=self.options)
         self._runs += 1
         return self.result

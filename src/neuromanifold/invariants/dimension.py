@@ -156,6 +156,8 @@ def dimension(arch, *, seed: int = 0, prime: int | None = None, points: int = 3,
     """
     start = time.perf_counter()
     arch = parse(arch)
+    if arch.piecewise_linear():
+        return _functional(arch, seed, prime)
     param = arch.parametrization()
     def say(message: str) -> None:
         report(progress, message)
@@ -283,3 +285,19 @@ def dimension(arch, *, seed: int = 0, prime: int | None = None, points: int = 3,
                      f"(numerical=True / --numerical runs it)")
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _functional(arch, seed: int, prime: int | None) -> DimensionResult:
+    """A piecewise-linear family's dimension: its functional dimension (GLMW, arXiv 2209.04036),
+    the largest value over random theta, with the frequencies in the notes."""
+    from .relu import functional_dimension
+
+    r = functional_dimension(arch, seed=seed, prime=prime)
+    return DimensionResult(
+        spec=r.spec, invariant="dimension", value=r.value, certified=False, lower=r.lower, upper=r.bound,
+        method="functional dimension: " + r.method, seconds=r.seconds, seed=seed,
+        notes=r.notes + ["a piecewise-linear family: the dimension can differ between open regions of "
+                         "parameter space, so the value is the largest found, not certified"],
+        parameters=r.parameters, symmetry_dimension=arch.rescalings, symmetry=arch.symmetry().description,
+        prime=r.prime, samples=r.draws,
+        upper_bound="n_params - hidden neurons (positive rescalings)")

@@ -34,6 +34,7 @@ from ..errors import NeuromanifoldError, TooLargeError
 from ..homotopy.certify import certify as krawczyk
 from ..homotopy.monodromy import monodromy_solve
 from ..homotopy.system import System, family_member
+from ..homotopy.tracker import TrackOptions
 from ..homotopy.trace import TraceCheck
 from ..results import Result
 from .degree import image_enclosure_groups
@@ -43,6 +44,11 @@ from .witness import ParameterSlice, complex_normal
 
 #: The trace test's pencil of targets w0 + s delta, |delta| = TRACE_PENCIL |w0|: short paths, few failures.
 TRACE_PENCIL = 0.02
+#: Pencils tried for one count when paths would not track (each costs about an eighth of a loop).
+TRACE_TESTS = 6
+#: Steps a path of the short pencil may take (most take 20-50; one that needs more is near trouble,
+#: and a call of the tracker waits for its slowest path).
+TRACE_STEPS = 300
 
 #: Refuse (unless forced) critical systems with more unknowns than this.
 MAX_UNKNOWNS = 40
@@ -161,7 +167,8 @@ def generic_critical_points(param, k: int, Q: np.ndarray, seed: int = 0, stall_l
     """
     cs = CriticalSlice(param, k, Q, seed)
     lam0, w0 = cs.seed_point(np.random.default_rng([seed, 89]))
-    check = TraceCheck(cs.system, w0, cs.images, seed=seed, size=TRACE_PENCIL) if trace else None
+    check = (TraceCheck(cs.system, w0, cs.images, seed=seed, size=TRACE_PENCIL, tests=TRACE_TESTS,
+                        options=TrackOptions.loop(max_steps=TRACE_STEPS)) if trace else None)
     mono = monodromy_solve(cs.system, lam0[None], w0, stall_loops=stall_loops, rtol=rtol, seed=seed,
                            key=cs.images, progress=progress, complete=check)
     return CriticalSearch(cs, mono.solutions, w0, mono, check.result if check else None)

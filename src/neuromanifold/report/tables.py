@@ -69,6 +69,10 @@ def info_table(info: dict) -> Table:
 
 def dimension_table(r) -> Table:
     """Two-column table of one dimension result."""
+    if r.method.startswith("functional dimension"):      # a piecewise-linear family
+        return result_table(r, [("parameters N", "parameters"), ("rescaling bound", "upper"),
+                                ("least value found", "lower"), ("prime", "prime")],
+                            value_label="functional dimension")
     table = Table(title=Text(r.spec, style="bold"), box=box.ROUNDED, show_header=False, title_justify="left")
     table.add_column("field", style="cyan", no_wrap=True)
     table.add_column("value")
