@@ -114,3 +114,30 @@ def test_cli_regions_and_dim():
     assert res.exit_code == 0 and "functional dimension" in res.output
     res = CliRunner().invoke(app, ["degree", "relu(widths=[2,3,1])"])
     assert res.exit_code == 2 and "piecewise linear" in res.output
+
+
+def test_training_conserves_the_rescaling_laws_as_the_step_shrinks():
+    """Du--Hu--Lee: gradient flow of a ReLU network conserves ||w_in||^2 + b^2 - ||w_out||^2 per
+    hidden neuron; gradient descent over a fixed horizon drifts by O(lr)."""
+    from neuromanifold.landscape.train import train_piecewise
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 2))
+    Y = np.maximum(X @ np.array([[1.0], [-2.0]]), 0) + 0.5
+    coarse = train_piecewise("relu(widths=[2,3,1])", X, Y, steps=100, lr=0.01, seed=1)
+    fine = train_piecewise("relu(widths=[2,3,1])", X, Y, steps=1000, lr=0.001, seed=1)
+    assert fine.loss[-1] < fine.loss[0]
+    assert fine.max_drift < coarse.max_drift / 5
+    assert fine.total_pattern_changes == sum(fine.pattern_changes) and len(fine.pattern_changes) == len(fine.loss)
+
+
+def test_cli_train_relu(tmp_path):
+    path = tmp_path / "d.csv"
+    rng = np.random.default_rng(1)
+    np.savetxt(path, np.hstack([rng.standard_normal((12, 2)), rng.standard_normal((12, 1))]), delimiter=",")
+    res = CliRunner().invoke(app, ["train", "relu(widths=[2,3,1])", "--data", str(path), "--steps", "50", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["total_pattern_changes"] is not None and len(out["loss"]) >= 2
+    res = CliRunner().invoke(app, ["train", "relu(widths=[2,3,1])", "--data", str(path), "--method", "ode"])
+    assert res.exit_code == 2 and "gradient descent only" in res.output

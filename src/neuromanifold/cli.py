@@ -594,14 +594,26 @@ def train(
     """Gradient descent (or flow) on the squared-error loss: loss, Jacobian rank, drift of the
     conserved quantities."""
     with _errors():
+        from .errors import NeuromanifoldError
         from .landscape import from_data, load_data
         from .landscape.train import train as run
         from .report.tables import train_table
 
+        from . import parse
+
         _output(plot, "--plot", figure=True)
-        target = from_data(spec, *load_data(data, spec))
-        with _status(not as_json):
-            result = run(spec, target, steps=steps, lr=lr, method=method, seed=seed, laws=laws, force=force)
+        if parse(spec).piecewise_linear():               # ReLU: the loss on the data themselves
+            from .landscape.train import train_piecewise
+
+            if method != "gd":
+                raise NeuromanifoldError(f"--method {method}: a piecewise-linear network trains by gradient "
+                                         f"descent only; use --method gd")
+            with _status(not as_json):
+                result = train_piecewise(spec, *load_data(data, spec), steps=steps, lr=lr, seed=seed)
+        else:
+            target = from_data(spec, *load_data(data, spec))
+            with _status(not as_json):
+                result = run(spec, target, steps=steps, lr=lr, method=method, seed=seed, laws=laws, force=force)
         if plot:
             _draw(result, plot)
         _emit([result], as_json, train_table)

@@ -143,7 +143,7 @@ REGISTRY: tuple[Invariant, ...] = (
         table=(("dimension", "dimension"), ("ambient dim V", "ambient_dimension"),
                ("certified count", "certified_count"), ("trace test", "trace_test"), ("paths", "paths"),
                ("failed paths", "failed_paths"), ("loops", "loops"), ("msolve", "msolve")),
-        reading=_DEGREE, result="invariants.degree:DegreeResult"),
+        reading=_DEGREE, revision=2, result="invariants.degree:DegreeResult"),
     Invariant(
         "ed_degree", "invariants.ed_degree:ed_degree",
         "ED degree: complex critical points of the distance to a generic point, for a metric on V",
@@ -152,7 +152,7 @@ REGISTRY: tuple[Invariant, ...] = (
         table=(("metric", "metric"), ("dimension", "dimension"), ("ambient dim V", "ambient_dimension"),
                ("certified count", "certified_count"), ("paths", "paths"), ("failed paths", "failed_paths"),
                ("loops", "loops"), ("msolve", "msolve"), ("two methods agree", "confirmed")),
-        reading=_ED_DEGREE, revision=3, result="invariants.ed_degree:EDDegreeResult"),
+        reading=_ED_DEGREE, revision=4, result="invariants.ed_degree:EDDegreeResult"),
     Invariant(
         "singular_strata", "invariants.singular:singular_strata",
         "singular points of M: the subnetwork strata, each with its dimension and a certificate",

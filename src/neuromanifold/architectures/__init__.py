@@ -77,12 +77,13 @@ def _parse(spec) -> Architecture:
     constructor = FAMILIES[family]
     signature = inspect.signature(constructor).parameters
     params = list(signature)
+    positional = [n for n, p in signature.items() if p.kind is not inspect.Parameter.KEYWORD_ONLY]
     kwargs, where = {}, {}
     for i, arg in enumerate(args):
         if arg.name is None:
-            if i >= len(params):
-                raise SpecError(f"{family} takes at most {len(params)} positional arguments "
-                                f"({', '.join(params)}); name them, e.g. {params[0]}=...", spec, arg.position)
+            if i >= len(positional):
+                raise SpecError(f"{family} takes at most {len(positional)} positional arguments "
+                                f"({', '.join(positional)}); name them, e.g. {params[0]}=...", spec, arg.position)
             name = params[i]
         else:
             name = arg.name

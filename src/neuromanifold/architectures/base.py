@@ -250,6 +250,11 @@ class Architecture(ABC):
         """:class:`MatrixForm` where M is a determinantal variety (linear networks); default None."""
         return None
 
+    def components(self, field: str = "C") -> list | None:
+        """The irreducible components of M over C or R where M is reducible by construction
+        (equivariant linear networks), each a :class:`~.equivariant.Component`; default None."""
+        return None
+
     def piecewise_linear(self) -> bool:
         """Whether f_theta is piecewise linear (ReLU families): then M is no variety, ``dim`` is the
         functional dimension and the invariants of varieties do not apply; default False."""

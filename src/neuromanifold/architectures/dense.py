@@ -32,6 +32,7 @@ from .base import (Architecture, Conserved, LastLayers, MatrixForm, SymmetryGrou
 from .subnetworks import Subnetwork, low_rank_blocks, zero_padding
 from .spec import activation as read_activation
 from .spec import boolean, positive_ints
+from ..errors import NeuromanifoldError, SpecError
 
 jnp = lazy("jax.numpy")
 
@@ -263,16 +264,47 @@ class Linear(_Dense):
 
     family = "linear"
 
-    def __init__(self, widths, bias: bool = False):
+    def __init__(self, widths, bias: bool = False, group: str | None = None):
         self.widths = positive_ints("widths", widths, min_length=2, example="[4,2,3]")
         self.bias = boolean("bias", bias)
+        self.group = None
+        if group is not None:
+            from .equivariant import parse_group
+
+            if self.bias:
+                raise SpecError("an equivariant network here has no bias: drop bias=True, or drop group=")
+            if self.widths[0] != self.widths[-1]:
+                raise SpecError(f"group= makes the end-to-end map commute with a permutation action on R^n, "
+                                f"so the first and last widths must be equal; got {self.widths[0]} and "
+                                f"{self.widths[-1]}, e.g. linear(widths=[3,1,3], group=\"cyclic\")")
+            self.group = parse_group(group, self.widths[0])[0]
         self._freeze()
 
     def spec_items(self):
         items = [("widths", list(self.widths))]
         if self.bias:
             items.append(("bias", True))
+        if self.group is not None:
+            items.append(("group", self.group))
         return items
+
+    def components(self, field: str = "C") -> list | None:
+        """With ``group``: the irreducible components of the equivariant maps of rank <= the bottleneck
+        (:mod:`.equivariant`, Kohn--Sattelberger--Shahverdi arXiv 2309.13736), over C or R."""
+        if self.group is None:
+            return None
+        from .equivariant import components
+
+        r = min(self.widths[1:-1]) if self.depth >= 2 else self.widths[0]
+        return components(self.group, self.widths[0], r, field)
+
+    def parametrization(self):
+        if self.group is not None:
+            raise NeuromanifoldError(
+                f"{self}: the equivariant maps of bounded rank form several irreducible components, which no "
+                f"single network parametrizes (Kohn-Sattelberger-Shahverdi); dim, degree and edd report them "
+                f"one by one, other invariants need one parametrization: drop group=")
+        return super().parametrization()
 
     def symmetry(self) -> SymmetryGroup:
         return self._linear_group()
@@ -281,7 +313,7 @@ class Linear(_Dense):
         return self._linear_action(P, xi, c)
 
     def layer_widths(self) -> tuple | None:
-        return None if self.bias else tuple(self.widths)
+        return None if self.bias or self.group else tuple(self.widths)
 
     def matrix_form(self) -> MatrixForm | None:
         """The end-to-end matrix W_L ... W_1 (d_L x d_0, row-major) of rank <= min(widths); a rank
@@ -481,9 +513,10 @@ class MLP(_Dense):
         return T
 
 
-def linear(widths, bias: bool = False) -> Linear:
-    """Linear network with layer widths d0 (input), d1, ..., dL (output)."""
-    return Linear(widths, bias)
+def linear(widths, bias: bool = False, *, group: str | None = None) -> Linear:
+    """Linear network with layer widths d0 (input), d1, ..., dL (output); ``group`` ("cyclic",
+    "symmetric" or a permutation in cycle notation) makes the end-to-end map equivariant."""
+    return Linear(widths, bias, group)
 
 
 def mlp(widths, activation: str | None = None, bias: bool = False, degree: int | None = None) -> MLP:

@@ -90,6 +90,7 @@ class DimensionResult(Result):
     sigma_last_kept: float | None = None
     sigma_first_dropped: float | None = None
     upper_bound: str = ""                 # which bound gave ``upper``
+    components: list = field(default_factory=list)   # per irreducible component, where M is reducible
     secant_bound: dict | None = None      # the last-two-layer bound and its ingredients (secant.py)
 
 
@@ -158,6 +159,8 @@ def dimension(arch, *, seed: int = 0, prime: int | None = None, points: int = 3,
     arch = parse(arch)
     if arch.piecewise_linear():
         return _functional(arch, seed, prime)
+    if arch.components() is not None:
+        return _by_components(arch, seed, start)
     param = arch.parametrization()
     def say(message: str) -> None:
         report(progress, message)
@@ -301,3 +304,18 @@ def _functional(arch, seed: int, prime: int | None) -> DimensionResult:
         parameters=r.parameters, symmetry_dimension=arch.rescalings, symmetry=arch.symmetry().description,
         prime=r.prime, samples=r.draws,
         upper_bound="n_params - hidden neurons (positive rescalings)")
+
+
+def _by_components(arch, seed: int, start: float) -> DimensionResult:
+    """A reducible M (equivariant linear networks): the largest dimension of its components."""
+    from .components import component_invariants, described
+
+    info = component_invariants(arch, seed=seed)
+    d = info["dimension"]
+    return DimensionResult(
+        spec=str(arch), invariant="dimension", value=d, certified=bool(info["checked"]), lower=d, upper=d,
+        method="components of the equivariant maps of bounded rank (products of determinantal varieties), "
+               "each checked at a random point (equivariance, rank, numerical tangent dimension)",
+        seconds=time.perf_counter() - start, seed=seed, notes=described(info, "dimension"),
+        ambient_dimension=info["ambient_dimension"], components=info["components"],
+        upper_bound="Kohn-Sattelberger-Shahverdi (arXiv 2309.13736)")

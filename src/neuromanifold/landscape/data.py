@@ -115,8 +115,11 @@ def load_data(path: str, arch) -> tuple[np.ndarray, np.ndarray]:
     and the n_outputs outputs after them (a CSV may start with a header line), or .npz with
     arrays ``inputs`` and ``outputs``."""
     arch = parse(arch) if isinstance(arch, str) else arch
-    param = arch.parametrization()
-    n, k = param.n_vars, param.n_outputs
+    if arch.piecewise_linear():
+        n, k = arch.widths[0], arch.widths[-1]
+    else:
+        param = arch.parametrization()
+        n, k = param.n_vars, param.n_outputs
     layout = f"one sample per row: {n} input column(s), then {k} output column(s)"
     if not os.path.exists(path):
         raise NeuromanifoldError(f"no data file {path!r}: give a CSV, .npy or .npz file ({layout})")

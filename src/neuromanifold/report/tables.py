@@ -69,6 +69,8 @@ def info_table(info: dict) -> Table:
 
 def dimension_table(r) -> Table:
     """Two-column table of one dimension result."""
+    if getattr(r, "components", None):                    # a reducible M: its components in the notes
+        return result_table(r, [("ambient dim V", "ambient_dimension"), ("bound from", "upper_bound")])
     if r.method.startswith("functional dimension"):      # a piecewise-linear family
         return result_table(r, [("parameters N", "parameters"), ("rescaling bound", "upper"),
                                 ("least value found", "lower"), ("prime", "prime")],
@@ -144,7 +146,8 @@ def train_table(r) -> Table:
     """A training run in summaries (the series are in --json and the plot)."""
     return result_table(r, [("initial loss", "initial_loss"), ("steps x lr", "horizon"), ("conserved", "conserved"),
                             ("max drift", "max_drift"), ("final Jacobian rank", "final_rank"),
-                            ("diverged at step", "diverged_at"), ("stable lr below", "stable_lr")],
+                            ("diverged at step", "diverged_at"), ("stable lr below", "stable_lr"),
+                            ("activation flips", "total_pattern_changes")],
                         value_label="final loss")
 
 
