@@ -177,9 +177,9 @@ def monodromy_solve(F, seed_solutions, p0, options: MonodromyOptions | TrackOpti
     with np.errstate(all="ignore"):
         cond = np.linalg.cond(J[keep])
     draw = random_parameters or (lambda g: _random_parameters(g, p0))
-    # one gamma for the run: the loops differ by their vertices
-    gamma = np.exp(1j * rng.uniform(np.pi / 4, 3 * np.pi / 4) * rng.choice([-1, 1]))
     vertices: list[np.ndarray] = []             # loop j: the lens p0 -> vertices[j] -> p0
+    gammas: list[complex] = []                  # ... along the gamma-arc gammas[j] and its mirror
+                                                # (one gamma for the loops made together: one call each)
     pending: dict[int, int] = {}                # open loops: pairs still to track around each
     news: dict[int, bool] = {}                  # open loops: did the loop reveal a solution
     queue: deque = deque()                      # (solution, loop) pairs not yet tracked
@@ -210,19 +210,31 @@ def monodromy_solve(F, seed_solutions, p0, options: MonodromyOptions | TrackOpti
         if not batch:
             fresh = START_LOOPS if not vertices else int(np.clip(width // len(S), 1, max(stall_loops - stall, 1)))
             fresh = min(fresh, max_loops - len(vertices))
+        if fresh:
+            # a new gamma for each set of new loops: lenses of one shape alone may never enclose the
+            # branch points that join two classes of solutions
+            gamma = np.exp(1j * rng.uniform(np.pi / 4, 3 * np.pi / 4) * rng.choice([-1, 1]))
         for j in range(len(vertices), len(vertices) + fresh):
             vertices.append(draw(rng))
+            gammas.append(gamma)
             pending[j], news[j] = len(S), False
             batch.extend((i, j) for i in range(len(S)))
-        rows = np.array([i for i, _ in batch])
-        P1 = np.stack([vertices[j] for _, j in batch])
-        # a path that fails only loses this pair's news: no re-tracking, and a short step budget
-        r = track_loop(system, S[rows], p0, P1, gamma=gamma, options=options, retrack=False,
-                       check_injective=False)
-        paths += 2 * r.paths                    # lens loops: two edges a path
-        failed += int(np.sum(~r.success))
-        ok = np.flatnonzero(r.success)
-        ends, conds = r.solutions[ok], r.condition[ok]
+        solutions = np.zeros((len(batch), S.shape[1]), complex)
+        success = np.zeros(len(batch), bool)
+        condition = np.full(len(batch), np.inf)
+        loop_of = np.array([j for _, j in batch])
+        for g in dict.fromkeys(gammas[j] for j in loop_of):       # one call of the tracker a gamma
+            part = np.flatnonzero([gammas[j] == g for j in loop_of])
+            rows = np.array([batch[t][0] for t in part])
+            P1 = np.stack([vertices[loop_of[t]] for t in part])
+            # a path that fails only loses this pair's news: no re-tracking, and a short step budget
+            r = track_loop(system, S[rows], p0, P1, gamma=g, options=options, retrack=False,
+                           check_injective=False)
+            solutions[part], success[part], condition[part] = r.solutions, r.success, r.condition
+        paths += 2 * len(batch)                 # lens loops: two edges a path
+        failed += int(np.sum(~success))
+        ok = np.flatnonzero(success)
+        ends, conds = solutions[ok], condition[ok]
         Kends = key(ends) if len(ends) else ends
         same = match(KS, Kends, rtol) if len(ends) else np.zeros(0, int)
         # a class keeps its best-conditioned member (one point per image: the representative
