@@ -440,7 +440,11 @@ class _Exact:
 def _maximal(found: list[Stratum], widths) -> None:
     """Mark the strata that lie in another's closure by the rank conditions: every product's rank
     at most the other's, the other's data conditions among its own, and a larger dimension there.
-    (Dominance is transitive, so each stratum is compared with the maximal ones only.)"""
+    (Dominance is transitive, so each stratum is compared with the maximal ones only.)  This is
+    necessary for lying in the other's closure, not shown sufficient, so the strata kept are the
+    candidates for the irreducible components (each stratum is irreducible: an orbit of a connected
+    group cut by conditions on the end changes of basis); dim H and dim delta(H) are maxima over all
+    strata and do not depend on it."""
     if not found:
         return
     h = len(widths) - 1
