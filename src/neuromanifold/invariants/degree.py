@@ -97,16 +97,11 @@ def degree(arch, *, seed: int = 0, stall_loops: int = 5, rtol: float = 1e-6, cer
     arch = parse(arch) if isinstance(arch, str) else arch
     t0 = time.perf_counter()
     if arch.components() is not None:         # a reducible M: the components' degrees
-        from .components import component_invariants, described
+        from .components import component_result
 
-        info = component_invariants(arch, seed=seed)
-        return DegreeResult(spec=str(arch), invariant="degree", seed=seed, value=info["degree"],
-                            certified=bool(info["checked"]), lower=info["degree"], upper=info["degree"],
-                            method="sum of the degrees of the top-dimensional components (products of "
-                                   "determinantal varieties)", seconds=time.perf_counter() - t0,
-                            dimension=info["dimension"], ambient_dimension=info["ambient_dimension"],
-                            components=info["components"], notes=described(info, "degree"),
-                            certified_count=None, paths=None, failed_paths=None, loops=None)
+        return component_result(DegreeResult, arch, "degree", "degree", "degree",
+                                "sum of the degrees of the top-dimensional components (products of "
+                                "determinantal varieties)", seed, t0)
     param = arch.parametrization()
     dim = dimension_result or compute_dimension(arch, seed=seed)
     k = int(dim.value)

@@ -304,21 +304,15 @@ def ed_degree(arch, metric="euclidean", *, seed: int = 0, stall_loops: int = 16,
     arch = parse(arch) if isinstance(arch, str) else arch
     t0 = time.perf_counter()
     if arch.components() is not None:         # a reducible M: the sum over its components
-        from .components import component_invariants, described
+        from .components import component_result
 
         if metric != "euclidean":
             raise NeuromanifoldError(f"{arch}: the ED degree of each component is computed for the Frobenius "
                                      f"metric, which G and the Fourier transform preserve; use metric "
                                      f"euclidean (--metric euclidean)")
-        info = component_invariants(arch, seed=seed)
-        return EDDegreeResult(spec=str(arch), invariant="ed_degree", seed=seed, value=info["ed_degree"],
-                              certified=bool(info["checked"]), lower=info["ed_degree"], upper=info["ed_degree"],
-                              method="sum over the components of the product of Eckart-Young counts C(m, r) "
-                                     "of their isotypic blocks", seconds=time.perf_counter() - t0,
-                              dimension=info["dimension"], ambient_dimension=info["ambient_dimension"],
-                              metric={"name": "euclidean"}, components=info["components"],
-                              notes=described(info, "ED degree"), certified_count=None, paths=None,
-                              failed_paths=None, loops=None, confirmed=None)
+        return component_result(EDDegreeResult, arch, "ed_degree", "ED degree", "ed_degree",
+                                "sum over the components of the product of Eckart-Young counts C(m, r) of "
+                                "their isotypic blocks", seed, t0, metric={"name": "euclidean"}, confirmed=None)
     param = arch.parametrization()
     M = make_metric(param, metric, seed=seed)
     if not M.definite:
