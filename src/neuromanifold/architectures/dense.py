@@ -82,6 +82,16 @@ def _gl_names(dims: list[tuple[int, int]], group: str) -> str:
     return "; ".join(parts)
 
 
+def dense_shapes(widths, bias: bool) -> dict:
+    """The weight blocks W1, b1, W2, ... of a fully connected network (biases only with ``bias``)."""
+    shapes = {}
+    for layer in range(1, len(widths)):
+        shapes[f"W{layer}"] = (widths[layer], widths[layer - 1])
+        if bias:
+            shapes[f"b{layer}"] = (widths[layer],)
+    return shapes
+
+
 class _Dense(Architecture):
     """Shared layer loop of ``linear`` and ``mlp``."""
 
@@ -94,12 +104,7 @@ class _Dense(Architecture):
 
     @property
     def param_shapes(self) -> dict:
-        shapes = {}
-        for layer in range(1, self.depth + 1):
-            shapes[f"W{layer}"] = (self.widths[layer], self.widths[layer - 1])
-            if self.bias:
-                shapes[f"b{layer}"] = (self.widths[layer],)
-        return shapes
+        return dense_shapes(self.widths, self.bias)
 
     @property
     def input_shape(self) -> tuple:

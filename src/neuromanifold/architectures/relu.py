@@ -52,11 +52,9 @@ class ReLU(Architecture):
 
     @property
     def param_shapes(self) -> dict:
-        shapes = {}
-        for layer in range(1, self.depth + 1):
-            shapes[f"W{layer}"] = (self.widths[layer], self.widths[layer - 1])
-            shapes[f"b{layer}"] = (self.widths[layer],)
-        return shapes
+        from .dense import dense_shapes
+
+        return dense_shapes(self.widths, True)
 
     @property
     def n_params(self) -> int:

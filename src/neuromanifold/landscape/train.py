@@ -162,7 +162,7 @@ def train(arch, target, metric="euclidean", *, steps: int = 1000, lr: float = 0.
         times.append(float(t))
         losses.append(float(lossj(th)))
         s = np.linalg.svd(np.asarray(jac(th)), compute_uv=False)
-        ranks.append(int(np.sum(s > 1e-9 * max(s[0], 1e-300))) if s.size else 0)
+        ranks.append(_rank(s))
         if dim_m is None:
             from ..invariants.dimension import dimension as compute_dimension
 
@@ -291,8 +291,7 @@ def train_piecewise(arch, inputs, outputs, *, steps: int = 1000, lr: float = 0.0
         nonlocal last
         times.append(float(t))
         losses.append(float(lossj(th)))
-        s = np.linalg.svd(np.asarray(jac(th)), compute_uv=False)
-        ranks.append(int(np.sum(s > 1e-9 * max(s[0], 1e-300))) if s.size else 0)
+        ranks.append(_rank(np.linalg.svd(np.asarray(jac(th)), compute_uv=False)))
         drifts.append(float(np.abs(np.asarray(lawj(th)) - q0).max()) if q0.size else 0.0)
         pattern = np.concatenate([np.asarray(on) for on in arch.pattern(np.asarray(th), np.asarray(X))], axis=1) \
             if arch.depth > 1 else np.zeros((len(X), 0), bool)
@@ -326,6 +325,11 @@ def train_piecewise(arch, inputs, outputs, *, steps: int = 1000, lr: float = 0.0
                        initial_loss=losses[0], max_drift=max(drifts) if drifts else None,
                        final_rank=ranks[-1] if ranks else None, diverged_at=diverged, notes=notes,
                        pattern_changes=flips, total_pattern_changes=int(sum(flips)))
+
+
+def _rank(s: np.ndarray) -> int:
+    """Numerical rank from singular values: those above 1e-9 of the largest."""
+    return int(np.sum(s > 1e-9 * max(s[0], 1e-300))) if s.size else 0
 
 
 def _finite(theta: np.ndarray, start_loss: float, limit: float = 1e8) -> bool:
