@@ -110,11 +110,14 @@ class TraceCheck:
     """A monodromy search's ``complete`` callback (:func:`~.monodromy.monodromy_solve`, which asks
     it whenever every loop has carried every known solution): the trace test of the known points,
     once for each count (a class may change its representative, not its point).  A test that fails
-    because a few paths would not track runs again along a new pencil when asked again, up to
-    ``tests`` pencils for one count; one that fails with every path tracked is final for that count,
-    and one with more than :data:`MAX_DETOURED` failed paths ends the testing for the whole search.
-    ``result`` is the last test's :class:`TraceTestResult` (None before any); ``size`` and
-    ``options`` are the pencil's and the tracker's (see :func:`trace_test`).
+    because some paths would not track runs again along a new pencil ``shrink`` times shorter
+    (paths that fail on a short pencil pass close to a branch point, and a shorter pencil passes
+    it farther off; the test's sharpness does not depend on the length), up to ``tests`` pencils
+    for one count and never shorter than ``smallest`` (default: size / 1000); the length reached
+    is kept for later counts.  One that fails with every path tracked is final for that count, and
+    one with more than :data:`MAX_DETOURED` failed paths on the shortest pencil ends the testing for
+    the whole search.  ``result`` is the last test's :class:`TraceTestResult` (None before any);
+    ``size`` and ``options`` are the pencil's and the tracker's (see :func:`trace_test`).
 
     >>> import jax.numpy as jnp
     >>> from neuromanifold.homotopy import System
@@ -125,9 +128,10 @@ class TraceCheck:
     """
 
     def __init__(self, system, p0, key=None, *, seed: int = 0, tests: int = 2, size: float = 0.5,
-                 options: TrackOptions | None = None):
+                 shrink: float = 0.1, smallest: float | None = None, options: TrackOptions | None = None):
         self.system, self.p0, self.key, self.seed, self.tests = system, np.asarray(p0, complex), key, seed, tests
-        self.size, self.options = size, options
+        self.size, self.options, self.shrink = size, options, shrink
+        self.smallest = size * 1e-3 if smallest is None else smallest
         self.result: TraceTestResult | None = None
         self._count: int | None = None           # the count the last result is for
         self._runs = 0                           # tests run for that count
@@ -139,10 +143,12 @@ class TraceCheck:
         if self._count == len(points) and (self.result.passed or not self.result.failed_paths
                                            or self._runs >= self.tests):
             return self.result.passed
+        if self.result is not None and self.result.failed_paths:
+            self.size = max(self.size * self.shrink, self.smallest)     # a shorter pencil this time
         result = self.test(points, again=True)
-        if result.failed_paths > MAX_DETOURED:
-            # paths that would not track even on a short pencil: the system's paths are hard here,
-            # and further tests would cost more than the loops they might save
+        if result.failed_paths > MAX_DETOURED and self.size <= self.smallest:
+            # paths that would not track even on the shortest pencil: the system's paths are hard
+            # here, and further tests would cost more than the loops they might save
             self._gave_up = True
         return result.passed
 

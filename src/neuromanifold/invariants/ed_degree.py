@@ -42,8 +42,11 @@ from .dimension import dimension as compute_dimension
 from .metrics import metric as make_metric
 from .witness import ParameterSlice, complex_normal
 
-#: The trace test's pencil of targets w0 + s delta, |delta| = TRACE_PENCIL |w0|: short paths, few failures.
-TRACE_PENCIL = 0.02
+#: The trace test's pencil of targets w0 + s delta, |delta| = TRACE_PENCIL |w0|: short paths (5-6 steps),
+#: few failures; a missing critical point still leaves a residual near 1 / ED degree (measured on
+#: rank-one 4 x 4 and 5 x 5 matrices: 1e-13 complete, 2e-4 to 2e-3 with one point left out; at 0.02 one
+#: path in a hundred would not track).  Pencils down to TRACE_PENCIL / 100 are tried when paths fail.
+TRACE_PENCIL = 2e-4
 #: Pencils tried for one count when paths would not track (each costs about an eighth of a loop).
 TRACE_TESTS = 6
 #: Steps a path of the short pencil may take (most take 20-50; one that needs more is near trouble,
@@ -169,6 +172,7 @@ def generic_critical_points(param, k: int, Q: np.ndarray, seed: int = 0, stall_l
     cs = CriticalSlice(param, k, Q, seed)
     lam0, w0 = cs.seed_point(np.random.default_rng([seed, 89]))
     check = (TraceCheck(cs.system, w0, cs.images, seed=seed, size=TRACE_PENCIL, tests=TRACE_TESTS,
+                        smallest=TRACE_PENCIL / 100,
                         options=TrackOptions.loop(max_steps=TRACE_STEPS)) if trace else None)
     mono = monodromy_solve(cs.system, lam0[None], w0, stall_loops=stall_loops, rtol=rtol, seed=seed,
                            key=cs.images, progress=progress, complete=check)
