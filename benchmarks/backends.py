@@ -2,8 +2,8 @@
 
     python benchmarks/backends.py [--quick] [--timeout S] [--out FILE]
 
-Sections (each printed as it is measured, then written as markdown to ``--out``, by default
-appended to BENCHMARKS.md after ``compare.py`` wrote it):
+Sections (each printed as it is measured, then written as markdown into the section "Tracker
+backends" of ``--out``, by default BENCHMARKS.md, in place of the previous run's):
 1. kernel speed: the census's paths (rank-one 3 x 3, generic metric) by the native backend
    (compiled and interpreted) and the JAX backend, microseconds per path-step, end points compared;
 2. readiness of a new system: program, interpreter and compiled kernels, cold (empty cache) and cached;
@@ -212,7 +212,8 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--timeout", type=float, default=900)
-    ap.add_argument("--out", default=None, help="markdown file to append to (default BENCHMARKS.md)")
+    ap.add_argument("--out", default=None, help="markdown file whose section 'Tracker backends' this writes "
+                                                "(default BENCHMARKS.md)")
     args, _ = ap.parse_known_args()          # compare.py's other options are theirs
     out = args.out or os.path.join(ROOT, "out/bench-quick/BENCHMARKS.md" if args.quick else "BENCHMARKS.md")
     say(f"tracker backends: default {tracker.default_backend()}, {native.threads()} threads, compiler "
@@ -224,13 +225,13 @@ def main() -> int:
                 ("Counts at scale (generic ED degrees, msolve side by side)",
                  counts_at_scale([(4, 4, 1)] if args.quick else [(4, 4, 1), (5, 4, 1), (5, 5, 1), (4, 4, 2)],
                                  args.timeout))]
-    text = ["", "## Tracker backends (benchmarks/backends.py)", ""]
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    text = [f"{time.strftime('%Y-%m-%d %H:%M %Z')}; {os.cpu_count()} cores, {native.threads()} tracker threads; "
+            f"load average (1, 5, 15 min) at the end {load}.", ""]
     for title, rows in sections:
         text += [f"### {title}", ""] + rows + [""]
-    os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
-    with open(out, "a") as fh:
-        fh.write("\n".join(text) + "\n")
-    say(f"appended to {out}")
+    ref.write_section(out, "Tracker backends (benchmarks/backends.py)", text)
+    say(f"written to {out} (section 'Tracker backends')")
     return 0
 
 

@@ -355,9 +355,11 @@ def write_report(path: str, fig_path: str, problems, lines, disagreements, heade
     out += ["", "## Disagreements", ""]
     out += disagreements or ["None: every answer a tool gave equals ours."]
     out += ["", f"![ratio of tool time to our time]({rel_fig})", "", METHODS]
+    # the sections other scripts wrote (benchmarks/backends.py, ...) stay
+    keep = ref.other_sections(path, {"Disagreements", "How each answer is computed"})
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "w") as fh:
-        fh.write("\n".join(out))
+        fh.write("\n".join(out).rstrip() + "\n\n" + "\n".join(keep))
 
 
 def main() -> int:

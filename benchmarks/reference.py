@@ -72,6 +72,49 @@ class Run:
         return f"{self.seconds:.2f} s"
 
 
+def sections(text: str) -> list[tuple[str, str]]:
+    """The level-2 sections of a markdown text as (title, text) pairs, in order; text before the
+    first ``## `` heading has the title ""."""
+    out, title, lines = [], "", []
+    for ln in text.splitlines():
+        if ln.startswith("## "):
+            out.append((title, "\n".join(lines)))
+            title, lines = ln[3:].strip(), []
+        lines.append(ln)
+    out.append((title, "\n".join(lines)))
+    return [(t, body) for t, body in out if t or body.strip()]
+
+
+def write_section(path: str, title: str, lines: list[str]) -> None:
+    """Put the section ``## title`` (its body ``lines``) into the markdown file ``path``: in place of
+    the section of that title when there is one (every copy of it), else at the end; the file's
+    other sections are kept as they are (each benchmark script owns its sections)."""
+    old = open(path).read() if os.path.exists(path) else ""
+    parts = sections(old)
+    body = "\n".join([f"## {title}", ""] + list(lines)).rstrip() + "\n"
+    out, placed = [], False
+    for t, text in parts:
+        if t == title:
+            if not placed:
+                out.append(body)
+                placed = True
+            continue
+        out.append(text.rstrip() + "\n")
+    if not placed:
+        out.append(body)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as fh:
+        fh.write("\n".join(out))
+
+
+def other_sections(path: str, own: set[str]) -> list[str]:
+    """The sections of the markdown file ``path`` whose titles are not in ``own`` (another script's),
+    as text, so that a script rewriting the file keeps them."""
+    if not os.path.exists(path):
+        return []
+    return [text.rstrip() + "\n" for t, text in sections(open(path).read()) if t and t not in own]
+
+
 def answers_agree(a, b) -> bool:
     return a == b
 

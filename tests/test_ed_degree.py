@@ -172,3 +172,33 @@ def test_edd_msolve_says_why_it_did_not_recount(monkeypatch):
     assert r.value == 3 and not r.confirmed
     why = "is not installed" if ms.binary() is None else "5 slice unknowns"
     assert any("msolve did not recount" in n and why in n for n in r.notes)
+
+
+def generic_segre_ed_degree(m: int, n: int) -> int:
+    """The generic ED degree of the rank-one m x n matrices (the Segre P^{m-1} x P^{n-1}): the sum of
+    its polar degrees, sum_k (-1)^k (2^{d+1-k} - 1) deg c_k(X) with d = m + n - 2 (Draisma, Horobet,
+    Ottaviani, Sturmfels, Thomas, arXiv 1309.0049, Thm. 5.8), c(X) = (1 + h1)^m (1 + h2)^n and
+    deg h1^i h2^j H^{d-i-j} = binom(d - i - j, m - 1 - i)."""
+    d, total = m + n - 2, 0
+    for k in range(d + 1):
+        ck = sum(comb(m, i) * comb(n, k - i) * comb(d - k, m - 1 - i)
+                 for i in range(k + 1) if 0 <= m - 1 - i <= d - k)
+        total += (-1) ** k * (2 ** (d + 1 - k) - 1) * ck
+    return total
+
+
+def test_generic_segre_formula_gives_the_known_values():
+    assert [generic_segre_ed_degree(m, n) for m, n in [(2, 2), (2, 3), (3, 3)]] == [6, 10, 39]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("m, n", [(4, 4), (5, 4)])
+def test_counts_at_scale_end_by_the_trace_test(m, n):
+    """Generic ED degrees of rank-one 4 x 4 and 5 x 4 matrices (284 and 676 by the formula above):
+    the search ends by the trace test on the short pencil of targets, not by the stall, and
+    Krawczyk certifies all but at most one of the critical points distinct."""
+    res = ed_degree(f"linear(widths=[{n},1,{m}])", "generic", seed=0)
+    expected = generic_segre_ed_degree(m, n)
+    assert res.value == expected
+    assert res.stopped == "complete" and res.trace_test["passed"]
+    assert res.certified_count >= expected - 1

@@ -367,3 +367,74 @@ def test_trace_test_tells_complete_from_partial_witness_sets():
     assert trace_test(circle, full, b).passed
     partial = trace_test(circle, full[:1], b)
     assert not partial.passed and partial.residual > 1e-3
+
+
+def test_failed_loop_pairs_are_tried_again_along_turned_lenses(monkeypatch):
+    """Every (solution, loop) pair fails on its first lens: without the retries along a turned gamma
+    no loop would ever carry a root, and the three cube roots of p are found only through them.  A
+    new solution goes around every loop made so far (the pairs tracked say so)."""
+    from neuromanifold.homotopy import monodromy
+
+    real_track_loop = monodromy.track_loop
+    seen: dict = {}
+    tracked: list = []
+
+    def failing_first(system, starts, p0, P1, **kw):
+        r = real_track_loop(system, starts, p0, P1, **kw)
+        for i in range(len(starts)):
+            pair = (np.round(starts[i], 6).tobytes(), np.asarray(P1)[i].tobytes())
+            tracked.append((complex(np.round(starts[i][0], 6)), np.asarray(P1)[i].tobytes()))
+            if pair not in seen:                  # the first try of a pair: reported failed
+                seen[pair] = kw["gamma"]
+                r.status[i] = 3
+            else:                                 # a retry: along a lens turned by a detour
+                assert abs(kw["gamma"] / seen[pair] - np.exp(1j * monodromy.DETOURS[0])) < 1e-12
+        return r
+
+    monkeypatch.setattr(monodromy, "track_loop", failing_first)
+    cubic = System(lambda z, p: jnp.array([z[0] ** 3 - p[0]]), 1, 1)
+    res = monodromy_solve(cubic, np.array([1.0 + 0j]), np.array([1.0 + 0j]), stall_loops=6, seed=3)
+    assert res.count == 3 and res.failed_paths > 0
+    assert np.allclose(np.sort(np.angle(res.solutions[:, 0])), [-2 * np.pi / 3, 0, 2 * np.pi / 3])
+    loops = {v for _, v in tracked}
+    for z in np.round(res.solutions[:, 0], 6):
+        assert {v for s, v in tracked if abs(s - z) < 1e-5} == loops
+
+
+def test_trace_check_shortens_its_pencil_when_paths_fail(monkeypatch):
+    """A trace test with failed paths runs again along a pencil ``shrink`` times shorter, never shorter
+    than ``smallest``; the length reached is kept."""
+    from neuromanifold.homotopy import trace
+    from neuromanifold.homotopy.trace import TraceCheck, TraceTestResult
+
+    sizes = []
+
+    def fake(system, points, p0, key=None, *, size, **kw):
+        sizes.append(size)
+        bad = size > 1e-3                           # paths fail on the longer pencils
+        return TraceTestResult(not bad, 1e-14, 10 if bad else 0, 1)
+
+    monkeypatch.setattr(trace, "trace_test", fake)
+    check = TraceCheck(None, np.zeros(1), size=0.5, tests=5, smallest=1e-3)
+    points = np.zeros((4, 1), complex)
+    assert check(points) is False and check(points) is False and check(points) is False
+    assert check(points) is True
+    assert np.allclose(sizes, [0.5, 0.05, 0.005, 1e-3])
+    assert check(np.zeros((5, 1), complex)) is True and sizes[-1] == 1e-3
+
+
+def test_ill_conditioned_roots_are_refined_before_krawczyk(monkeypatch):
+    """Two regular roots 1e-12 apart (condition number ~ 1e12): in double precision each is known to
+    no better than their distance, so no box around the double-precision point contracts; refined by
+    Newton's method in high precision first, both are certified and told apart."""
+    import importlib
+
+    cert_module = importlib.import_module("neuromanifold.homotopy.certify")
+    eps = 1e-12
+    S = System(lambda z, p: jnp.stack([(z[0] - 3.1) * (z[0] - 3.1 - eps) + z[1] * z[1], z[1]]), 2, 0)
+    Z = np.array([[3.1 + 1e-3 * eps, 0], [3.1 + eps * (1 - 1e-3), 0]], complex)
+    cert = certify(S, Z)
+    assert cert.certified.all() and cert.certified_count == 2
+    assert abs(cert.solutions[1, 0] - cert.solutions[0, 0] - eps) < 1e-3 * eps
+    monkeypatch.setattr(cert_module, "_refined", lambda *args: None)     # without the refinement
+    assert certify(S, Z).certified_count == 0

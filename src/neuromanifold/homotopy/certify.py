@@ -216,6 +216,16 @@ def certify(F, solutions, p=None, *, precision: int = 53, real_parameters: bool 
                 r[todo] = np.maximum(r[todo] * 10.0, 2.0 * np.where(np.isfinite(spread), spread, 0.0))
                 todo = todo[r[todo] < 1e-2 * scale[todo]]
             todo = np.flatnonzero(~certified)
+        if todo.size:
+            # an ill-conditioned row (condition number kappa) is known in double precision only to
+            # kappa 2^-53, and no box around it contracts once kappa r > 1: its centre is first
+            # refined by Newton's method in high precision (:mod:`.refine`), after which it is exact
+            # to the last bit of a complex128 and a box of a few ulps is tried first
+            fine = _refined(system, Z[todo], p)
+            if fine is not None:
+                rows = todo[fine.converged]
+                Z[rows] = fine.points[fine.converged]
+                base[rows] = 1e-15 * scale[rows]
         # rows that fail at this precision are tried again with twice the bits: at 53 bits the
         # rounding of F(x) under cancellation can leave no radius that passes (seen for a
         # condition number of 3e4), where 106 bits pass over four decades of radii
@@ -254,6 +264,18 @@ def certify(F, solutions, p=None, *, precision: int = 53, real_parameters: bool 
         ctx.prec = old
     return CertifyResult(Z, certified, radius, real, group, p, real_system, used,
                          time.perf_counter() - t0)
+
+
+def _refined(system: System, Z: np.ndarray, p: np.ndarray):
+    """High-precision Newton refinement of the rows of Z (:func:`.refine.refine`), or None for a
+    system without a straight-line program (non-polynomial operations)."""
+    from ..errors import NotPolynomialError
+    from .refine import refine
+
+    try:
+        return refine(system, Z, p)
+    except (NotPolynomialError, NotImplementedError, ValueError):
+        return None
 
 
 def _disk_boxes(centres: np.ndarray, radii: np.ndarray) -> np.ndarray:

@@ -103,7 +103,7 @@ class TrackOptions:
     16000
     """
 
-    tolerance: float = 1e-5      # target size of the predictor error per step
+    tolerance: float = 1e-4      # target size of the predictor error per step
     trust: float = 1e-3          # largest first Newton correction accepted
     initial_step: float = 0.05
     min_step: float = 1e-13
