@@ -26,8 +26,11 @@ HINTS = ("e.g.", "give", "use ", "write", "add ", "drop", "did you mean", "must 
          "known families", "given twice", "not allowed", "one of", "positive integer", "is one line",
          "such as", "narrow", "lower", "create", "remove", "save it", "pass ", "try ", "takes", "compute one")
 
-FAMILIES = ["linear", "mlp", "lcn", "pcnn", "attention"]
-KEYWORDS = ["widths", "bias", "activation", "degree", "filters", "strides", "d", "a", "t", "dout"]
+FAMILIES = ["linear", "mlp", "lcn", "pcnn", "attention", "relu", "resnet"]
+KEYWORDS = ["widths", "bias", "activation", "degree", "filters", "strides", "d", "a", "t", "dout", "leak", "group"]
+#: groups of an equivariant linear network on R^n (n = the first and last width, at most 3 here)
+GROUPS = {1: ["cyclic"], 2: ["cyclic", "symmetric", "(1 2)", "(2 1)"],
+          3: ["cyclic", "symmetric", "(1 2 3)", "(1 3 2)", "(1 2)", "(1 3)(2)", "(1,2,3)"]}
 POLYNOMIALS = ["x^2", "x^3", "x**2", "x^2 + x", "0.5*x^3 - x", "x", "2*x^2 - 1", "x^2/3", "-x^3", "(x+1)^2",
                "x^3 - x", "1/2*x^2"]
 NAMED = ["tanh", "relu", "sigmoid", "gelu", "softplus", "sin", "elu"]
@@ -103,6 +106,15 @@ def _activation_args(draw) -> list[tuple[str, str]]:
 
 @st.composite
 def _family_args(draw, family: str) -> list[tuple[str, str]]:
+    if family == "linear" and draw(st.integers(0, 3)) == 0:
+        # an equivariant linear network: the end-to-end map commutes with a permutation group of R^n
+        n = draw(_small)
+        inner = draw(st.lists(_small, min_size=0, max_size=2))
+        args = [("widths", "[" + ",".join(str(v) for v in [n] + inner + [n]) + "]"),
+                ("group", draw(st.sampled_from(GROUPS[n]).flatmap(_quoted)))]
+        if draw(st.booleans()):
+            args.append(("bias", "False"))
+        return args
     if family in ("linear", "mlp"):
         args = [("widths", draw(_list(_small, 2, 4)))]
         if family == "mlp":
@@ -110,6 +122,16 @@ def _family_args(draw, family: str) -> list[tuple[str, str]]:
         if draw(st.booleans()):
             args.append(("bias", draw(st.sampled_from(["True", "False"]))))
         return args
+    if family == "relu":
+        args = [("widths", draw(_list(_small, 2, 4)))]
+        if draw(st.booleans()):
+            args.append(("leak", draw(st.sampled_from(["0", "0.01", "0.5", "0.25", "0.0"]))))
+        return args
+    if family == "resnet":
+        blocks = draw(st.integers(1, 2))
+        widths = [draw(_small) for _ in range(2 * blocks + 1)]
+        args = [("widths", "[" + draw(_sep()).join(str(v) for v in widths) + "]")]
+        return args + [("activation", draw(st.sampled_from(POLYNOMIALS).flatmap(_quoted)))]
     if family in ("lcn", "pcnn"):
         layers = draw(st.integers(1, 3))
         args = [("filters", draw(_list(_small, layers, layers)))]
@@ -131,7 +153,8 @@ def _family_args(draw, family: str) -> list[tuple[str, str]]:
 
 
 #: the constructors' parameters in order (a leading run of them may be given positionally)
-POSITIONAL = {"linear": ["widths", "bias"], "mlp": ["widths", "activation", "bias", "degree"],
+POSITIONAL = {"linear": ["widths", "bias", "group"], "mlp": ["widths", "activation", "bias", "degree"],
+              "relu": ["widths", "leak"], "resnet": ["widths", "activation", "degree"],
               "lcn": ["filters", "strides"], "pcnn": ["filters", "strides", "activation", "degree"],
               "attention": ["d", "a", "t", "dout", "widths"]}
 
@@ -239,7 +262,9 @@ def spec_texts():
         st.sampled_from(["", " ", "\n", "linear", "linear()", "mlp()", "lcn()", "pcnn()", "attention()", "()",
                          "linear(widths=[2,2]", "linear(**{})", "linear(*[2])", "linear(widths=[2,2])(3)",
                          "__import__('os')", "linear(widths=[2,2], widths=[2,2])", "linear([2,2],[2])",
-                         "mlp(widths=[2,2,1], activation='x^2', degree=2)", "(" * 300 + ")" * 300]),
+                         "mlp(widths=[2,2,1], activation='x^2', degree=2)", "(" * 300 + ")" * 300, "relu()", "resnet()",
+                         "relu(widths=[2,3,1], leak=1)", "linear(widths=[3,1,2], group='cyclic')",
+                         "linear(widths=[3,1,3], group='(1 4)')", "resnet(widths=[3,2], activation='x^2')"]),
     )
 
 
@@ -248,5 +273,9 @@ def bad_specs():
     return st.one_of(mutated_specs(), st.text(max_size=30),
                      st.sampled_from(["", "linear()", "mpl(widths=[2,2,1])", "linear(widths=[2,0])",
                                       "mlp(widths=[2,2,1])", 'mlp(widths=[2,2,1], activation="relu")',
-                                      "linear(widths=[10**30, 2])", "linear(widths=[2.5, 2])"])
+                                      "linear(widths=[10**30, 2])", "linear(widths=[2.5, 2])",
+                                      "relu(widths=[2,3,1], leak=2)", "linear(widths=[3,1,2], group='cyclic')",
+                                      "linear(widths=[3,1,3], group='(1 2)(2 3)')", "linear(widths=[3,1,3], "
+                                      "group='dihedral')", "linear(widths=[2,1,2], group='cyclic', bias=True)",
+                                      "resnet(widths=[3,2,3,1], activation='x^2')"])
                      ).filter(lambda s: not parses(s))

@@ -255,6 +255,19 @@ class Architecture(ABC):
         (equivariant linear networks), each a :class:`~.equivariant.Component`; default None."""
         return None
 
+    def component_parametrizations(self) -> list | None:
+        """Where M is reducible by construction (:meth:`components`), one parametrization of each
+        irreducible component over C (:class:`~.equivariant.ComponentParametrization`: what the
+        homotopy invariants read of a Parametrization), so that degrees, ED degrees and critical
+        points run component by component; default None."""
+        return None
+
+    def ambient(self):
+        """What describes V (``basis``, ``n_vars``, ``n_outputs``, ``ambient_dimension``): the
+        parametrization, or for a reducible M without one its first component's (they share V)."""
+        parts = self.component_parametrizations()
+        return parts[0] if parts else self.parametrization()
+
     def piecewise_linear(self) -> bool:
         """Whether f_theta is piecewise linear (ReLU families): then M is no variety, ``dim`` is the
         functional dimension and the invariants of varieties do not apply; default False."""

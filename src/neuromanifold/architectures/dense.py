@@ -303,6 +303,16 @@ class Linear(_Dense):
         r = min(self.widths[1:-1]) if self.depth >= 2 else self.widths[0]
         return components(self.group, self.widths[0], r, field)
 
+    def component_parametrizations(self) -> list | None:
+        """With ``group``: each irreducible component over C parametrized by rank factorisations of its
+        isotypic blocks (:class:`~.equivariant.ComponentParametrization`)."""
+        if self.group is None:
+            return None
+        from .equivariant import component_parametrizations
+
+        r = min(self.widths[1:-1]) if self.depth >= 2 else self.widths[0]
+        return component_parametrizations(str(self), self.group, self.widths[0], r)
+
     def parametrization(self):
         if self.group is not None:
             raise NeuromanifoldError(

@@ -11,11 +11,15 @@ rank W_rho.  So M is the union over the maximal rank profiles (r_rho), sum_rho d
 of the products of determinantal varieties prod_rho {rank W_rho <= r_rho}: its irreducible
 components (KSS, Theorems on equivariance for cyclic groups).  Over C each component has
 
-    dim = sum r (2m - r),   degree = prod deg{m x m of rank <= r},   EDdeg = prod C(m, r)
+    dim = sum r (2m - r),   degree = prod deg{m x m of rank <= r}
 
-(the Frobenius norm, invariant under G and under the unitary Fourier transform, splits over the
-isotypic blocks, so Eckart--Young applies block by block; the ED degree of M is the sum over its
-components).  Over R the irreducible representations are the real characters (trivial, sign) and
+and, for the Frobenius metric tr(W W'^T) extended bilinearly (as every ED degree is), the ED degree
+of :func:`frobenius_ed_degree`: in the isotypic coordinates that form pairs each block with its
+complex conjugate's, so a real-type block counts C(m, r) (Eckart--Young) and a conjugate pair
+C(m, r) when both have rank r, and nothing when their ranks differ (such a component is isotropic:
+the Fourier line of a non-real character of C_3 is one, so the rank-one circulants have ED degree
+1, not 3; a generic metric sees the three lines, ED degree 3).  The ED degree of M is the sum over
+its components.  Over R the irreducible representations are the real characters (trivial, sign) and
 pairs {chi, conj chi} of complex type, whose block is End(C^m) acting on R^{2m}: real rank 2 rank_C.
 
 Groups: ``"cyclic"`` (the n-cycle (1 2 ... n)), ``"symmetric"`` (S_n), or one permutation in cycle
@@ -105,6 +109,7 @@ class Irrep:
     dim: int                # dimension over the field (C, or R for the real form): a rank-k block has rank dim k
     multiplicity: int       # m: copies in R^n
     complex_type: bool = False   # over R, End = C (a pair chi, conj chi): real dimensions double
+    conjugate: str = ""     # over C: the label of the complex conjugate representation ("" = itself)
 
 
 def irreps(group: str, perm, n: int, field: str) -> list[Irrep]:
@@ -120,7 +125,7 @@ def irreps(group: str, perm, n: int, field: str) -> list[Irrep]:
     if field == "C":
         for k in range(N):
             if mult[k]:
-                out.append(Irrep(f"chi_{k}", 1, mult[k]))
+                out.append(Irrep(f"chi_{k}", 1, mult[k], conjugate="" if (2 * k) % N == 0 else f"chi_{(N - k) % N}"))
         return out
     for k in range(N):
         if not mult[k] or (N - k) % N < k:
@@ -140,7 +145,7 @@ class Component:
     profile: tuple            # (Irrep, r) pairs with r > 0
     dimension: int            # over the field's numbers: complex dimension (C) or real dimension (R)
     degree: int | None        # of the complex component (C only)
-    ed_degree: int | None     # Frobenius (G-invariant) metric, C only
+    ed_degree: int | None     # Frobenius (G-invariant) metric, C only (:func:`frobenius_ed_degree`)
 
     @property
     def label(self) -> str:
@@ -150,6 +155,39 @@ class Component:
         return {"component": self.label, "field": self.field, "dimension": self.dimension,
                 "degree": self.degree, "ed_degree": self.ed_degree,
                 "ranks": {ir.label: r for ir, r in self.profile}}
+
+
+def frobenius_ed_degree(reps: list, ranks) -> int:
+    """ED degree of the component prod_rho {rank C_rho <= r_rho} (over C) for the Frobenius metric
+    tr(W W'^T), extended bilinearly as every ED degree is (Draisma et al., arXiv 1309.0049).
+
+    In the isotypic coordinates the real form pairs each block with its complex conjugate's:
+    tr(W W'^T) = sum_rho c_rho tr(C_rho C'_rho-bar^T) (c_rho > 0, rho-bar the conjugate representation).
+    A real-type block (rho = rho-bar) is a determinantal variety with its own Frobenius form:
+    Eckart--Young, C(m, r).  A conjugate pair (rho, rho-bar) of ranks (r, r') is the product
+    {rank X <= r} x {rank Y <= r'} under the pairing 2 tr((X - U)(Y - V)^T): at a critical point
+    (X, Y of ranks r, r') Y - V is normal to the rank-r variety at X and X - U to the rank-r' one at
+    Y, i.e. X^T (Y - V) = 0, (Y - V) X^T = 0, Y^T (X - U) = 0, (X - U) Y^T = 0.  Then X^T Y = X^T V
+    has rank r and X^T Y = U^T Y rank r' (U, V generic, invertible), so r = r' or there is no critical
+    point: a pair whose ranks differ leaves the component without one (the loss restricted to it is
+    isotropic; e.g. the line of a non-real character, r' = 0).  For r = r' they are the rank-r
+    truncations of the eigen-decomposition of U V^T, C(m, r) of them.  So the count is
+    prod over real blocks C(m, r) times prod over pairs [r = r'] C(m, r).  (Checked against the
+    homotopy count on each component's parametrization in tests/test_equivariant.py.)
+
+    >>> ir = irreps("cyclic", [1, 2, 0], 3, "C")
+    >>> frobenius_ed_degree(ir, (1, 0, 0)), frobenius_ed_degree(ir, (0, 1, 0)), frobenius_ed_degree(ir, (1, 1, 1))
+    (1, 0, 1)
+    """
+    rank = {ir.label: k for ir, k in zip(reps, ranks)}
+    out = 1
+    for ir in reps:
+        k = rank[ir.label]
+        if not ir.conjugate:
+            out *= comb(ir.multiplicity, k)
+        elif ir.label < ir.conjugate:                 # each pair once
+            out *= comb(ir.multiplicity, k) if rank.get(ir.conjugate, 0) == k else 0
+    return out
 
 
 def components(group: str, n: int, r: int, field: str = "C") -> list[Component]:
@@ -167,7 +205,7 @@ def components(group: str, n: int, r: int, field: str = "C") -> list[Component]:
         if field == "C":
             dim = sum(k * (2 * ir.multiplicity - k) for ir, k in prof)
             deg = int(np.prod([determinantal_degree(ir.multiplicity, ir.multiplicity, k) for ir, k in prof]))
-            edd = int(np.prod([comb(ir.multiplicity, k) for ir, k in prof]))
+            edd = frobenius_ed_degree(reps, p)
         else:
             dim = sum((2 if ir.complex_type else 1) * k * (2 * ir.multiplicity - k) for ir, k in prof)
             deg = edd = None
@@ -234,3 +272,142 @@ def permutation_matrices(group: str, n: int) -> list[np.ndarray]:
             P[j, i] = 1.0
         out.append(P)
     return out
+
+
+def intertwiners(group: str, n: int) -> dict:
+    """For each irreducible representation over C with multiplicity m: an array T of shape
+    (m, m, n, n), T[j, j'] a nonzero G-map from its j'-th copy in C^n onto its j-th (zero on the other
+    isotypic blocks), so that Hom_G(C^n, C^n) = {sum_rho sum_{j, j'} C_rho[j, j'] T_rho[j, j']}.
+    Cyclic groups: T[j, j'] = v_j v_j'^* with v_j the Fourier vector of the j-th cycle holding the
+    character, entries roots of unity (not normalised: rational where the character is real); S_n:
+    the projectors 1 1^T and I - 1 1^T / n (rational)."""
+    canon, perm = parse_group(group, n)
+    if perm is None:
+        ones = np.ones((n, 1))
+        return {"trivial": (ones @ ones.T)[None, None].astype(complex),
+                "standard": (np.eye(n) - ones @ ones.T / n)[None, None].astype(complex)}
+    out = {}
+    for label, vecs in copies(group, n).items():
+        # copies() normalises each Fourier vector by 1 / sqrt(cycle length): undo it
+        V = [v * np.sqrt(np.count_nonzero(v)) for v in vecs]
+        V = [np.where(np.abs(v.real) < 1e-15, 0, v.real) + 1j * np.where(np.abs(v.imag) < 1e-15, 0, v.imag)
+             for v in V]
+        out[label] = np.array([[a @ b.conj().T for b in V] for a in V])
+    return out
+
+
+@dataclass(eq=False)
+class ComponentParametrization:
+    """One irreducible component over C of the equivariant maps of rank <= r, as the image of the
+    rank factorisations C_rho = A_rho B_rho (m x r_rho times r_rho x m, complex) of its isotypic
+    blocks: W(theta) = sum_rho sum_{j, j'} (A_rho B_rho)[j, j'] T_rho[j, j'] (:func:`intertwiners`).
+
+    It offers what the homotopy invariants read of a :class:`~.base.Parametrization` (``f``,
+    ``coefficients``, ``basis``, ``n_params``, ``constants``, ...), with V = the n x n matrices
+    (coefficients row-major, as for ``linear(widths=[n, ..., n])``), so that degrees, ED degrees and
+    critical points are computed on each component by the same code as for a network.  The
+    parameters are complex (a component of a non-real character has no real points but 0).  Its
+    generic fibre is prod_rho GL(r_rho) (the rank factorisations of a block are unique up to it), of
+    dimension sum_rho r_rho^2 = n_params - dim.
+
+    >>> comp = components("cyclic", 3, 1)[1]
+    >>> cp = ComponentParametrization('linear(widths=[3,1,3], group="cyclic")', "cyclic", 3, comp)
+    >>> cp.n_params, cp.component.dimension, str(cp.arch)
+    (2, 1, 'linear(widths=[3,1,3], group="cyclic")[chi_1]')
+    """
+
+    spec: str
+    group: str
+    n: int
+    component: Component
+
+    def __post_init__(self):
+        from .. import monomials
+
+        T = intertwiners(self.group, self.n)
+        self.blocks = [(ir, k, T[ir.label]) for ir, k in self.component.profile]
+        self.n_params = sum(2 * ir.multiplicity * k for ir, k, _ in self.blocks)
+        self.n_vars = self.n_outputs = self.n
+        self.basis = monomials.MonomialBasis(self.n, (1,))
+        self.ambient_dimension = self.n * self.n
+        self.x_degrees = (1,)
+        self.constants: tuple = ()
+        self.arch = f"{self.spec}[{self.component.label}]"
+        self.dimension = self.component.dimension
+
+    @property
+    def exact(self) -> bool:
+        """Whether its constants are exact (real characters: rational intertwiners), so that Krawczyk
+        certificates on it are certificates of the component itself."""
+        return all(not np.any(np.imag(T)) for _, _, T in self.blocks)
+
+    @property
+    def fibre_dimension(self) -> int:
+        return self.n_params - self.dimension
+
+    def constants_array(self, dtype=np.float64):
+        return np.zeros(0, dtype)
+
+    def matrix(self, theta):
+        """W(theta), n x n (jax.numpy: differentiable, and traced into straight-line programs)."""
+        import jax.numpy as jnp
+
+        out, off = jnp.zeros((self.n, self.n), complex), 0
+        for ir, k, T in self.blocks:
+            m = ir.multiplicity
+            A = theta[off:off + m * k].reshape(m, k)
+            B = theta[off + m * k:off + 2 * m * k].reshape(k, m)
+            off += 2 * m * k
+            out = out + jnp.einsum("ab,abxy->xy", A @ B, T)
+        return out
+
+    def f(self, theta, x, c=None):
+        return self.matrix(theta) @ x
+
+    def coefficients(self, theta):
+        return self.matrix(theta).reshape(-1)
+
+    def random_params(self, rng: np.random.Generator, dtype=np.complex128) -> np.ndarray:
+        return ((rng.standard_normal(self.n_params) + 1j * rng.standard_normal(self.n_params)) / np.sqrt(2)
+                ).astype(dtype)
+
+
+def component_parametrizations(spec: str, group: str, n: int, r: int) -> list[ComponentParametrization]:
+    """The components over C of {W in Hom_G : rank W <= r}, each as a :class:`ComponentParametrization`."""
+    return [ComponentParametrization(spec, group, n, c) for c in components(group, n, r, "C")]
+
+
+def isotypic_ranks(group: str, n: int, W, rtol: float = 1e-9) -> dict:
+    """The ranks of the blocks C_rho of an equivariant W (over C): rank(P_rho W P_rho) / dim rho with
+    P_rho the orthogonal projector onto the isotypic component of rho (numerical ranks, singular
+    values below ``rtol`` times the largest entry of W dropped).
+
+    >>> isotypic_ranks("cyclic", 3, np.ones((3, 3)))
+    {'chi_0': 1, 'chi_1': 0, 'chi_2': 0}
+    """
+    W = np.asarray(W, complex)
+    scale = max(float(np.abs(W).max()), 1e-300)
+    out = {}
+    for ir in irreps(*parse_group(group, n), n, "C"):
+        E = np.hstack(copies(group, n)[ir.label])                 # orthonormal basis of the component
+        P = E @ E.conj().T
+        s = np.linalg.svd(P @ W @ P, compute_uv=False)
+        out[ir.label] = int(np.sum(s > rtol * scale * n)) // ir.dim
+    return out
+
+
+def equivariant_defect(group: str, n: int, W) -> float:
+    """max |P W - W P| over the generators P of G, relative to max |W| (0 for an equivariant W)."""
+    W = np.asarray(W)
+    scale = max(float(np.abs(W).max()), 1e-300)
+    return max(float(np.abs(P @ W - W @ P).max()) for P in permutation_matrices(group, n)) / scale
+
+
+def lower(comp: Component, ranks: dict) -> Component:
+    """The component's sublocus where the block of each representation has rank at most ``ranks``
+    (label -> rank; others as in ``comp``), a product of determinantal varieties (over C)."""
+    prof = tuple((ir, min(k, ranks.get(ir.label, k))) for ir, k in comp.profile)
+    prof = tuple((ir, k) for ir, k in prof if k)
+    dim = sum(k * (2 * ir.multiplicity - k) for ir, k in prof)
+    deg = int(np.prod([determinantal_degree(ir.multiplicity, ir.multiplicity, k) for ir, k in prof]))
+    return Component("C", prof, dim, deg, None)

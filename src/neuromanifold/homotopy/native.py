@@ -9,9 +9,11 @@ over all cores) through one of two tiers that give the same numbers bit for bit:
   compiler, the flags and the processor (files are written under a temporary name and renamed, so
   concurrent processes never see half a library);
 * **interpreted**: the program's bytecode (:mod:`.bytecode`) run by ``native_interp.c``, compiled
-  once per shape (unknowns, parameters) of system, so a new system is tracked at once while its
-  compiled kernels are built in the background (``NEUROMANIFOLD_NATIVE=auto``, the default; a long
-  call moves to them between blocks of paths as soon as they are ready).
+  once per shape (unknowns, parameters) of system, so a new system is tracked at once; its compiled
+  kernels are built in the background once it has done enough work to pay for them
+  (:data:`COMPILE_AFTER` path-steps; ``NEUROMANIFOLD_NATIVE=auto``, the default), and a long call
+  moves to them between blocks of paths as soon as they are ready; kernels already in the disk
+  cache are used at once.
 
 The instance's data are arguments (the data-only nodes are evaluated once per call): one library
 serves a whole family of systems, as one XLA executable does for the JAX backend.  Programs of
@@ -49,6 +51,13 @@ LANES = 8
 BLOCK = 4096
 #: Largest program compiled (nodes of F, F_z and F_p v together); larger ones are interpreted.
 MAX_NODES = 60_000
+#: In the ``auto`` tier a system's kernels are compiled (in the background) only once its paths have
+#: taken this many steps in the interpreter, or a call is about to: compiling costs seconds of both
+#: cores (a 20,000-node program about 10 s of CPU) and saves about 1 us a path-step, so small problems
+#: (a test suite's, an interactive degree) stay interpreted, and a census or a count at scale compiles
+#: early.  (Measured: the equivariant test module, 40 small systems, 321 s compiling everything, 42 s
+#: interpreted.)
+COMPILE_AFTER = 2_000_000
 #: -ffp-contract=off: no fused multiply-adds, so that the interpreter and the compiled kernels give the
 #: same numbers bit for bit.  The optimisation level: -O2 for a system's kernels (compiled in the
 #: background; on the census system 20 % faster steps than -O1 for 1.4x the compile time), -O1 for
@@ -190,6 +199,11 @@ class Build:
         return time.perf_counter() - self.t0
 
 
+def is_cached(sources: list[str], tag: str = "kernel", opt: str = "-O2") -> bool:
+    """Whether the shared library of ``sources`` is in the disk cache already."""
+    return os.path.exists(os.path.join(cache_dir(), f"{tag}-{_library_key(sources, opt)}.so"))
+
+
 def compile_library(sources: list[str], tag: str = "kernel", background: bool = False, opt: str = "-O2"):
     """The shared library of ``sources`` (translation units), from the disk cache or compiled.
     Returns (path, seconds, cached); with ``background`` a :class:`Build` instead of compiling
@@ -244,8 +258,9 @@ class _Prog(ctypes.Structure):
                 ("outJV", ctypes.c_void_p)]
 
 
-#: how a kernel runs: "auto" (the interpreter until the compiled kernels are built in the
-#: background, then those), "compiled" (wait for the compiler), "interpreted"
+#: how a kernel runs: "auto" (cached compiled kernels, else the interpreter until enough work has
+#: been done to compile them in the background, then those), "compiled" (wait for the compiler),
+#: "interpreted"
 TIERS = ("auto", "compiled", "interpreted")
 
 
@@ -273,15 +288,16 @@ class NativeKernel:
                 f"typedef double vd __attribute__((vector_size({8 * LANES})));\n")
         runtime = _runtime_source()
         self._compiled, self._build, self.interpreter = None, None, None
+        self._sources, self._work = None, 0         # auto: sources to compile once the work pays for it
         compiled_seconds, cached = 0.0, False
         if self.prog.nodes <= MAX_NODES and mode != "interpreted":
             src = codegen.kernel_source(self.prog, LANES, parts=threads())
             self.hoisted_nodes = src.hoisted
             sources = [src.main + runtime] + [src.header + u for u in src.units]
-            got = compile_library(sources, "track", background=(mode == "auto"))
-            if isinstance(got, Build):
-                self._build = got
+            if mode == "auto" and not is_cached(sources, "track"):
+                self._sources = sources             # interpreted until COMPILE_AFTER path-steps
             else:
+                got = compile_library(sources, "track")
                 self._compiled = self._load(got[0])
                 compiled_seconds, cached = got[1], got[2]
         if self._compiled is None:
@@ -318,8 +334,21 @@ class NativeKernel:
             return self._compiled, None
         return self.interpreter, ctypes.addressof(self._prog)
 
+    def _start_build(self) -> None:
+        """Compile this system's kernels in the background (from now on a long call runs in blocks,
+        moving to them when they are ready)."""
+        if self._sources is not None and self._build is None and self._compiled is None:
+            got = compile_library(self._sources, "track", background=True)
+            self._sources = None
+            if isinstance(got, Build):
+                self._build = got
+            else:
+                self._compiled = self._load(got[0])
+
     def wait_compiled(self, timeout: float = 600) -> bool:
-        """Wait for the background compilation (True when the compiled kernels are in use)."""
+        """Compile now if that was deferred, and wait for it (True when the compiled kernels are in
+        use)."""
+        self._start_build()
         if self._build is not None:
             try:
                 self._build.wait(timeout)
@@ -371,6 +400,8 @@ class NativeKernel:
         steps = np.zeros(k, np.int32)
         self.last_t = tend = np.zeros(k)       # the t each path reached (diagnostics of the last call)
         verts = [self._vertex(v, k) for v in vertices]
+        if self._sources is not None and self._work + k * 50 > COMPILE_AFTER:
+            self._start_build()                 # this call alone (about 50 steps a path) pays for it
         a = 0
         while a < k:
             lib, code = self._library()
@@ -380,6 +411,9 @@ class NativeKernel:
             self._track_block(lib, code, Z0[rows], block, knots, gamma, options, data, progress,
                               out[rows], status[rows], steps[rows], tend[rows])
             a = b
+            self._work += int(steps[rows].sum())
+            if self._sources is not None and self._work > COMPILE_AFTER:
+                self._start_build()
         return out, status, steps
 
     def _track_block(self, lib, code, Z0, verts, knots, gamma, options, data, progress, out, status,

@@ -6,11 +6,12 @@ varieties (:mod:`~neuromanifold.architectures.equivariant`, Kohn--Sattelberger--
 Each is checked at a random complex point: the point commutes with every generator of G, has rank
 <= r, and the rank of the Jacobian of the component's parametrization by rank factorisations
 (float SVD, with its gap) is the dimension claimed.  Then dim M is the largest dimension, deg M the
-sum of the degrees of the components of that dimension, and EDdeg M the sum over all components.
+sum of the degrees of the components of that dimension, and EDdeg M (Frobenius metric) the sum over
+all components of :func:`~neuromanifold.architectures.equivariant.frobenius_ed_degree`.
 
 >>> r = component_invariants("linear(widths=[3,1,3], group='cyclic')")
 >>> [c["component"] for c in r["components"]], r["dimension"], r["ed_degree"], r["real_components"]
-(['chi_0', 'chi_1', 'chi_2'], 1, 3, ['trivial'])
+(['chi_0', 'chi_1', 'chi_2'], 1, 1, ['trivial'])
 """
 
 from __future__ import annotations

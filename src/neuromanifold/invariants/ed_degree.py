@@ -32,9 +32,9 @@ import numpy as np
 from ..architectures import parse
 from ..errors import NeuromanifoldError, TooLargeError
 from ..homotopy.certify import certify as krawczyk
-from ..homotopy.monodromy import monodromy_solve
+from ..homotopy.monodromy import MonodromyResult, monodromy_solve
 from ..homotopy.system import System, family_member
-from ..homotopy.tracker import TrackOptions
+from ..homotopy.tracker import TrackOptions, polish
 from ..homotopy.trace import TraceCheck
 from ..results import Result
 from .degree import image_enclosure_groups
@@ -151,6 +151,14 @@ class CriticalSearch:
     target: np.ndarray
     monodromy: object
     trace: object = None
+    dominant: bool = True        # False: no critical point at a generic target (an isotropic variety)
+
+
+#: Below this ratio of the smallest to the largest singular value of dG/dlambda at the seed pair, the
+#: projection of the ED correspondence to the targets is taken to be singular there, hence nowhere
+#: submersive: not dominant (rounding leaves about 1e-16; a regular seed of the systems measured,
+#: with condition numbers up to 1e7, stays far above).
+DOMINANCE_RTOL = 1e-12
 
 
 def generic_critical_points(param, k: int, Q: np.ndarray, seed: int = 0, stall_loops: int = 16,
@@ -171,12 +179,130 @@ def generic_critical_points(param, k: int, Q: np.ndarray, seed: int = 0, stall_l
     """
     cs = CriticalSlice(param, k, Q, seed)
     lam0, w0 = cs.seed_point(np.random.default_rng([seed, 89]))
+    _, G_lam, _ = polish(cs.system, lam0[None], w0, 0)
+    s = np.linalg.svd(G_lam[0], compute_uv=False)
+    # measured against the size its first term J^T Q J can have (G_lam = J^T Q J + sum (Q (z - w))_i
+    # d^2 z_i may vanish altogether, as on an isotropic line)
+    J0 = cs.jacobians(lam0[None])[0]
+    size = np.linalg.norm(J0, 2) ** 2 * np.linalg.norm(cs.Qz, 2) + s[0]
+    if not s[-1] > DOMINANCE_RTOL * size:
+        # dG/dlambda is singular at a generic point (lambda0, w0) of the ED correspondence, so its
+        # projection to the targets is nowhere submersive (generic smoothness, characteristic 0): the
+        # image is a proper subvariety, and a generic target has no critical point at all (e.g. a
+        # line spanned by an isotropic vector, v^T Q v = 0, on which the loss is linear)
+        empty = MonodromyResult(np.zeros((0, k), complex), w0, 0, 0, 0, "not dominant", [], rtol, 0.0, seed)
+        return CriticalSearch(cs, empty.solutions, w0, empty, None, dominant=False)
     check = (TraceCheck(cs.system, w0, cs.images, seed=seed, size=TRACE_PENCIL, tests=TRACE_TESTS,
                         smallest=TRACE_PENCIL / 100,
                         options=TrackOptions.loop(max_steps=TRACE_STEPS)) if trace else None)
     mono = monodromy_solve(cs.system, lam0[None], w0, stall_loops=stall_loops, rtol=rtol, seed=seed,
                            key=cs.images, progress=progress, complete=check)
     return CriticalSearch(cs, mono.solutions, w0, mono, check.result if check else None)
+
+
+@dataclass
+class _Count:
+    """One variety's ED degree by monodromy: the count, its Krawczyk-certified distinct lower bound,
+    whether the search ended by the trace test (or found the ED correspondence not dominant), and
+    the notes saying how."""
+
+    value: int
+    certified_count: int
+    complete: bool
+    monodromy: object
+    trace: object
+    notes: list
+
+
+def _count(param, k: int, Q, seed: int, stall_loops: int, rtol: float, certify: bool, progress) -> _Count:
+    """The critical points of the distance to a generic target on the image of ``param`` (dimension
+    k), counted: monodromy and the trace test (:func:`generic_critical_points`), Krawczyk."""
+    search = generic_critical_points(param, k, Q, seed, stall_loops, rtol, progress)
+    cs, found, u0, mono = search.slice, search.points, search.target, search.monodromy
+    if not search.dominant:
+        return _Count(0, 0, True, mono, None, [
+            "no critical point at a generic target: dG/dlambda is singular at a generic point of the ED "
+            "correspondence, so it does not dominate the targets (the variety is isotropic for the metric)"])
+    notes = []
+    # every lambda reached from a regular seed has J of full rank; say so if one does not
+    s = np.linalg.svd(cs.jacobians(found), compute_uv=False)
+    degenerate = int(np.sum(s[:, -1] < 1e-8 * s[:, 0]))
+    if degenerate:
+        notes.append(f"{degenerate} solution(s) have a rank-deficient dmu on the slice")
+    certified_count = 0
+    if certify:
+        groups = image_enclosure_groups(cs, krawczyk(cs.system, found, u0))
+        certified_count = len(set(groups[groups >= 0].tolist()))
+    trace = search.trace
+    if mono.stopped == "complete":
+        how = (f"complete by monodromy and the trace test: {mono.loops} loops, then the sum of the critical "
+               f"points is affine-linear along a pencil of targets (residual {trace.residual:.1e})")
+    else:
+        how = (f"complete by monodromy: {mono.stopped} after {mono.loops} loops ({stall_loops} in a row "
+               f"without a new critical point end it); "
+               + ("the trace test did not pass" + (f" (residual {trace.residual:.1e}, {trace.failed_paths} "
+                                                   f"failed paths)" if trace else "")
+                  + ", so the value rests on the stall alone"))
+    notes.append(how + (f"; {certified_count} distinct critical points are certified (Krawczyk)"
+                        if certify else ""))
+    return _Count(len(found), certified_count, mono.stopped == "complete", mono, trace, notes)
+
+
+def _by_components(arch, metric, seed: int, stall_loops: int, rtol: float, certify: bool, force: bool,
+                   progress, t0: float) -> EDDegreeResult:
+    """A reducible M (equivariant linear networks): the sum of its components' ED degrees, each
+    counted by monodromy on the component's parametrization (any metric) and, for the Frobenius
+    metric, compared with the closed formula (:func:`~neuromanifold.architectures.equivariant.
+    frobenius_ed_degree`)."""
+    parts = arch.component_parametrizations()
+    M = make_metric(arch.ambient(), metric, seed=seed)
+    if not M.definite:
+        raise NeuromanifoldError(f"the metric has rank {M.rank} < dim V = {len(M.Q)} (a pseudometric): the "
+                                 f"ED degree needs a positive definite Q (more samples, or a named metric)")
+    euclidean = M.name == "euclidean"
+    rows, notes, total, lower, complete, agree = [], [], 0, 0, True, True
+    paths = failed = loops = 0
+    for cp in parts:
+        if cp.dimension > MAX_UNKNOWNS and not force:
+            raise TooLargeError(f"the ED critical system of the component {cp.component.label} of {arch} has "
+                                f"{cp.dimension} unknowns (> {MAX_UNKNOWNS}); pass force=True (--force)",
+                                {"unknowns": cp.dimension})
+        c = _count(cp, cp.dimension, M.Q, seed, stall_loops, rtol, certify, progress)
+        row = dict(cp.component.to_dict(), ed_degree=c.value, certified_count=c.certified_count)
+        if euclidean:
+            row["formula"] = cp.component.ed_degree
+            agree &= c.value == cp.component.ed_degree
+        rows.append(row)
+        total, lower, complete = total + c.value, lower + c.certified_count, complete and c.complete
+        paths, failed, loops = paths + c.monodromy.paths, failed + c.monodromy.failed_paths, loops + c.monodromy.loops
+        notes.append(f"{cp.component.label} (dimension {cp.dimension}): ED degree {c.value}"
+                     + (f" (closed formula: {cp.component.ed_degree})" if euclidean else "") + "; " + "; ".join(c.notes))
+    notes.append(f"M = {{W in Hom_G : rank W <= {min(arch.widths[1:-1]) if len(arch.widths) > 2 else arch.widths[0]}}} "
+                 f"has {len(parts)} irreducible components over C (Kohn-Sattelberger-Shahverdi, arXiv 2309.13736); "
+                 f"its ED degree is the sum of theirs")
+    if euclidean:
+        notes.append("Frobenius metric, extended bilinearly: a component is isotropic, without critical points, "
+                     "when the ranks of a character and of its complex conjugate differ (the Fourier line of a "
+                     "non-real character is one), so the non-real components do not count"
+                     + ("" if agree else "; the homotopy counts DISAGREE with the closed formula"))
+    exact = all(cp.exact for cp in parts)
+    if not exact:
+        notes.append("the components of non-real characters have roots of unity among their constants, rounded "
+                     "to double precision: Krawczyk boxes certify the critical points of the rounded systems"
+                     + (", and the count is certified by its agreement with the closed formula" if euclidean and agree
+                        else ", so the count is not certified"))
+    k = max(cp.dimension for cp in parts)
+    return EDDegreeResult(
+        spec=str(arch), invariant="ed_degree", seed=seed, value=total,
+        certified=bool(complete and certify and lower == total and agree and (exact or euclidean)),
+        lower=lower if certify else None,
+        upper=None, method="per irreducible component: monodromy on its ED critical equations (its "
+                           "parametrization by rank factorisations of the isotypic blocks), trace test, Krawczyk"
+                           + ("; the closed formula for the Frobenius metric as a second method" if euclidean else ""),
+        seconds=time.perf_counter() - t0, dimension=k, ambient_dimension=arch.ambient().ambient_dimension,
+        metric=M.to_dict(), paths=paths, failed_paths=failed, certified_count=lower, loops=loops,
+        stopped="complete" if complete else "stalled", rtol=rtol, confirmed=bool(euclidean and agree),
+        components=rows, notes=notes)
 
 
 #: The exact recount runs for at most this many slice unknowns (msolve's time grows fast with it).
@@ -307,16 +433,8 @@ def ed_degree(arch, metric="euclidean", *, seed: int = 0, stall_loops: int = 16,
     """
     arch = parse(arch) if isinstance(arch, str) else arch
     t0 = time.perf_counter()
-    if arch.components() is not None:         # a reducible M: the sum over its components
-        from .components import component_result
-
-        if metric != "euclidean":
-            raise NeuromanifoldError(f"{arch}: the ED degree of each component is computed for the Frobenius "
-                                     f"metric, which G and the Fourier transform preserve; use metric "
-                                     f"euclidean (--metric euclidean)")
-        return component_result(EDDegreeResult, arch, "ed_degree", "ED degree", "ed_degree",
-                                "sum over the components of the product of Eckart-Young counts C(m, r) of "
-                                "their isotypic blocks", seed, t0, metric={"name": "euclidean"}, confirmed=None)
+    if arch.component_parametrizations() is not None:   # a reducible M: the sum over its components
+        return _by_components(arch, metric, seed, stall_loops, rtol, certify, force, progress, t0)
     param = arch.parametrization()
     M = make_metric(param, metric, seed=seed)
     if not M.definite:
@@ -334,30 +452,9 @@ def ed_degree(arch, metric="euclidean", *, seed: int = 0, stall_loops: int = 16,
     if k > MAX_UNKNOWNS and not force:
         raise TooLargeError(f"the ED critical system of {arch} has {k} unknowns (> {MAX_UNKNOWNS}); pass "
                             f"force=True (--force) to try anyway", {"unknowns": k})
-    search = generic_critical_points(param, k, M.Q, seed, stall_loops, rtol, progress)
-    cs, found, u0, mono = search.slice, search.points, search.target, search.monodromy
-    # every lambda reached from a regular seed has J of full rank; say so if one does not
-    s = np.linalg.svd(cs.jacobians(found), compute_uv=False)
-    degenerate = int(np.sum(s[:, -1] < 1e-8 * s[:, 0]))
-    if degenerate:
-        notes.append(f"{degenerate} solution(s) have a rank-deficient dmu on the slice")
-    value = len(found)
-    certified_count = 0
-    if certify:
-        groups = image_enclosure_groups(cs, krawczyk(cs.system, found, u0))
-        certified_count = len(set(groups[groups >= 0].tolist()))
-    trace = search.trace
-    if mono.stopped == "complete":
-        how = (f"complete by monodromy and the trace test: {mono.loops} loops, then the sum of the critical "
-               f"points is affine-linear along a pencil of targets (residual {trace.residual:.1e})")
-    else:
-        how = (f"complete by monodromy: {mono.stopped} after {mono.loops} loops ({stall_loops} in a row "
-               f"without a new critical point end it); "
-               + ("the trace test did not pass" + (f" (residual {trace.residual:.1e}, {trace.failed_paths} "
-                                                   f"failed paths)" if trace else "")
-                  + ", so the value rests on the stall alone"))
-    notes.append(how + (f"; {certified_count} distinct critical points are certified (Krawczyk)"
-                        if certify else ""))
+    count = _count(param, k, M.Q, seed, stall_loops, rtol, certify, progress)
+    mono, trace, value, certified_count = count.monodromy, count.trace, count.value, count.certified_count
+    notes += count.notes
     exact = None
     method = ("monodromy on the ED critical equations pulled back to a parameter slice (one point "
               "per image), trace test, Krawczyk certification of the critical lambdas")
@@ -373,8 +470,7 @@ def ed_degree(arch, metric="euclidean", *, seed: int = 0, stall_loops: int = 16,
             notes.append(f"msolve over F_{exact['prime']} gives {exact['ed_degree']}, monodromy {value}: "
                          f"they disagree")
     return EDDegreeResult(
-        value=value, certified=bool(mono.stopped == "complete" and certify and certified_count == value
-                                    and dim.certified),
+        value=value, certified=bool(count.complete and certify and certified_count == value and dim.certified),
         lower=certified_count if certify else None, upper=None, method=method, seconds=time.perf_counter() - t0, paths=mono.paths, failed_paths=mono.failed_paths,
         certified_count=certified_count, loops=mono.loops, stopped=mono.stopped,
         rtol=rtol, msolve=exact, confirmed=bool(exact and exact.get("ed_degree") == value),

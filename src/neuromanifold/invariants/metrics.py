@@ -68,8 +68,9 @@ class Metric:
 
 
 def _parametrization(arch):
+    """What describes V: an architecture's :meth:`~.base.Architecture.ambient`, or the object given."""
     arch = parse(arch) if isinstance(arch, str) else arch
-    return arch.parametrization() if hasattr(arch, "parametrization") else arch
+    return arch.ambient() if hasattr(arch, "ambient") else arch
 
 
 def bombieri_weyl_weights(param, exact: bool = False) -> np.ndarray:

@@ -174,6 +174,8 @@ def is_singular(arch, f=None, *, theta=None, seed: int = 0, tol: float = 1e-8) -
     """
     arch = parse(arch) if isinstance(arch, str) else arch
     t0 = time.perf_counter()
+    if arch.component_parametrizations() is not None:
+        return _component_point(arch, f, theta, seed, t0)
     param = arch.parametrization()
     D = param.ambient_dimension
     if (f is None) == (theta is None):
@@ -296,6 +298,8 @@ def singular_strata(arch, *, seed: int = 0, prime: int | None = None, force: boo
     """
     arch = parse(arch) if isinstance(arch, str) else arch
     t0 = time.perf_counter()
+    if arch.component_parametrizations() is not None:
+        return _component_strata(arch, seed, t0)
     param = arch.parametrization()
     p = pf.check_prime(prime) if prime is not None else pf.P26
     rng = np.random.default_rng([seed, 139])
@@ -328,3 +332,130 @@ def singular_strata(arch, *, seed: int = 0, prime: int | None = None, force: boo
                                f"the singular locus; 'singular' is decided where implicit equations exist"]
                         + ([] if candidates else [f"the family {arch.family!r} declares no subnetwork strata "
                                                   f"(Architecture.subnetworks): none were tested"]))
+
+
+# -- reducible M: equivariant linear networks --------------------------------------------------------
+
+
+def _component_strata(arch, seed: int, t0: float) -> StrataResult:
+    """The singular locus of M = union of the components prod_rho {rank C_rho <= r_rho} (Kohn--
+    Sattelberger--Shahverdi, arXiv 2309.13736): inside a component, the loci where one block drops
+    to rank r_rho - 1 < m_rho - 1 (the singular locus of a determinantal factor is the next lower
+    rank, so of the product the union of these), and the intersections of two components (a point
+    on two components of a union is singular).  Each stratum is checked at a random point: the
+    rank of the component's parametrization there (it drops below dim) and the dimension of the
+    stratum (the rank of its own parametrization), against the formula sum r (2m - r)."""
+    from ..architectures.equivariant import ComponentParametrization, lower
+
+    parts = arch.component_parametrizations()
+    rng = np.random.default_rng([seed, 139])
+    strata, seen = [], set()
+
+    def add(label, kind, cp, sub):
+        key = tuple(sorted((ir.label, k) for ir, k in sub.profile))
+        if key in seen:
+            return
+        seen.add(key)
+        inner = ComponentParametrization(cp.spec, cp.group, cp.n, sub)
+        theta = inner.random_params(rng)
+        rank_mu, dim = _padded_rank(cp, inner, theta), _jacobian_rank_of(inner, theta)
+        if dim != sub.dimension:
+            label += f" (dimension check FAILED: {dim} != {sub.dimension})"
+        strata.append(Stratum(label, kind, rank_mu, sub.dimension, True))
+
+    for cp in parts:
+        for ir, k in cp.component.profile:
+            if k < ir.multiplicity:
+                add(f"{cp.component.label}: rank C_{ir.label} <= {k - 1}", "lower-rank block", cp,
+                    lower(cp.component, {ir.label: k - 1}))
+    for i, a in enumerate(parts):
+        for b in parts[i + 1:]:
+            ranks = {ir.label: k for ir, k in b.component.profile}
+            meet = lower(a.component, {ir.label: ranks.get(ir.label, 0) for ir, _ in a.component.profile})
+            add(f"{a.component.label} meets {b.component.label}", "intersection of components", a, meet)
+    k = max(cp.dimension for cp in parts)
+    sing = [s.dimension for s in strata]
+    return StrataResult(spec=str(arch), invariant="singular_strata", value=len(strata), certified=False,
+                        method="the singular locus of a union of products of determinantal varieties: lower-rank "
+                               "blocks inside each component and the intersections of components; each checked at a "
+                               "random point (numerical ranks of the components' parametrizations)",
+                        strata=strata, dimension=k, singular_locus_dimension=max(sing) if sing else None,
+                        seconds=time.perf_counter() - t0, seed=seed,
+                        notes=[f"M has {len(parts)} irreducible components over C (Kohn-Sattelberger-Shahverdi, "
+                               f"arXiv 2309.13736); parameter_rank is the rank of the containing component's "
+                               f"parametrization at a point of the stratum (below its dimension {k} or less: "
+                               f"the parametrization degenerates there)"])
+
+
+def _jacobian_rank_of(cp, theta) -> int:
+    """Numerical rank of the Jacobian of a component's parametrization at theta."""
+    import jax
+
+    J = np.asarray(jax.jacfwd(cp.coefficients, holomorphic=True)(jnp.asarray(theta, complex)))
+    s = np.linalg.svd(J, compute_uv=False)
+    return int(np.sum(s > 1e-9 * s[0])) if s.size and s[0] > 0 else 0
+
+
+def _padded_rank(cp, inner, theta) -> int:
+    """The rank of cp's parametrization at the point of ``inner`` (a sublocus with smaller block ranks)
+    given by ``theta``: the factors padded with zero columns and rows."""
+    parts, off = [], 0
+    ranks = {ir.label: k for ir, k in inner.component.profile}
+    for ir, k in cp.component.profile:
+        m, s_ = ir.multiplicity, ranks.get(ir.label, 0)
+        A, B = np.zeros((m, k), complex), np.zeros((k, m), complex)
+        if s_:
+            j = [i for i, (jr, _) in enumerate(inner.component.profile) if jr.label == ir.label][0]
+            start = sum(2 * jr.multiplicity * kk for jr, kk in inner.component.profile[:j])
+            A[:, :s_] = theta[start:start + m * s_].reshape(m, s_)
+            B[:s_, :] = theta[start + m * s_:start + 2 * m * s_].reshape(s_, m)
+        parts += [A.reshape(-1), B.reshape(-1)]
+        off += 2 * m * k
+    return _jacobian_rank_of(cp, np.concatenate(parts))
+
+
+def _component_point(arch, f, theta, seed: int, t0: float) -> SingularityResult:
+    """Whether f (an n x n matrix, row-major) is a singular point of the reducible M: the components
+    holding it are those whose block ranks bound f's (:func:`~neuromanifold.architectures.equivariant.
+    isotypic_ranks`); on two or more it is singular, on one it is singular exactly when a block of f
+    has rank below the component's r_rho < m_rho (the singular locus of a determinantal factor)."""
+    from ..architectures.equivariant import equivariant_defect, isotypic_ranks
+
+    if theta is not None:
+        raise NeuromanifoldError(f"{arch}: no single network parametrizes M; give the point as f (an n x n "
+                                 f"matrix, row-major), not as theta")
+    if f is None:
+        raise NeuromanifoldError("give the point f (coefficients in V)")
+    parts = arch.component_parametrizations()
+    n = parts[0].n
+    f = validate.point(f, n * n, "the point", order=f"a {n}x{n} matrix, row-major")
+    W = f.reshape(n, n)
+    common = dict(spec=str(arch), invariant="is_singular", seed=seed, point=f.tolist())
+    method = "block ranks of f in the isotypic decomposition (numerical) against each component's ranks"
+    defect = equivariant_defect(arch.group, n, W)
+    if defect > 1e-9:
+        return SingularityResult(value=False, certified=False, on_variety=False, method=method,
+                                 reason=f"f does not commute with the group (relative defect {defect:.2g}): it "
+                                        f"is not on M", seconds=time.perf_counter() - t0, **common)
+    ranks = isotypic_ranks(arch.group, n, W)
+    holding = [cp.component for cp in parts
+               if all(ranks[lab] <= dict((ir.label, k) for ir, k in cp.component.profile).get(lab, 0)
+                      for lab in ranks)]
+    text = ", ".join(f"rank C_{lab} = {r}" for lab, r in ranks.items())
+    if not holding:
+        return SingularityResult(value=False, certified=False, on_variety=False, method=method,
+                                 reason=f"f has {text}: no component allows these ranks, so f is not on M",
+                                 seconds=time.perf_counter() - t0, **common)
+    if len(holding) > 1:
+        return SingularityResult(value=True, certified=False, method=method,
+                                 reason=f"f has {text} and lies on {len(holding)} components ("
+                                        + ", ".join(c.label for c in holding) + "): components meet there",
+                                 seconds=time.perf_counter() - t0, **common)
+    comp = holding[0]
+    drop = [ir.label for ir, k in comp.profile if ranks[ir.label] < k < ir.multiplicity]
+    reason = (f"f has {text} on the single component {comp.label}, where the block"
+              + (f"s {', '.join(drop)} have" if len(drop) > 1 else f" {drop[0]} has" if drop else "s have")
+              + (" lower rank than the component's (below the size of the block): a singular point of that "
+                 "determinantal factor" if drop else " the component's ranks (or fill their blocks): M is smooth there"))
+    return SingularityResult(value=bool(drop), certified=False, method=method, reason=reason,
+                             seconds=time.perf_counter() - t0, **common)

@@ -49,13 +49,17 @@ class CriticalPoint:
     kind: str                      # "local minimum", "saddle", "local maximum", "complex", "singular"
     smooth: bool
     condition: float
+    component: str = ""            # the irreducible component it lies on, where M is reducible
 
     def to_dict(self) -> dict:
         c = self.coefficients
         coeffs = np.real(c).tolist() if self.real else [[float(v.real), float(v.imag)] for v in c]
         loss = float(np.real(self.loss)) if self.real else [float(np.real(self.loss)), float(np.imag(self.loss))]
-        return plain({"coefficients": coeffs, "real": self.real, "loss": loss, "index": self.index,
-                      "kind": self.kind, "smooth": self.smooth, "condition": self.condition})
+        out = {"coefficients": coeffs, "real": self.real, "loss": loss, "index": self.index,
+               "kind": self.kind, "smooth": self.smooth, "condition": self.condition}
+        if self.component:
+            out["component"] = self.component
+        return plain(out)
 
 
 @dataclass
@@ -82,7 +86,10 @@ def critical_points(arch, u, metric="euclidean", *, seed: int = 0, stall_loops: 
                     real_tol: float = 1e-8, force: bool = False) -> CriticalPointsResult:
     """All complex critical points of ||c - u||_Q^2 on M for the target u: real or not, loss,
     Hessian index on M.  Real points are points of the real variety; whether mu(R^N) reaches them is
-    not checked.
+    not checked.  Where M is reducible by construction (equivariant linear networks), the critical
+    points on its smooth part are those of its irreducible components, each solved on its own
+    parametrization (:meth:`~neuromanifold.architectures.base.Architecture.component_parametrizations`),
+    and each point names its component.
 
     Parameters
     ----------
@@ -103,44 +110,143 @@ def critical_points(arch, u, metric="euclidean", *, seed: int = 0, stall_loops: 
     """
     arch = parse(arch) if isinstance(arch, str) else arch
     t0 = time.perf_counter()
-    param = arch.parametrization()
+    ambient = arch.ambient()
     if hasattr(u, "Q") and hasattr(u, "u"):          # a DataTarget: its target and metric
         u, metric = u.u, u.Q
-    M = make_metric(param, metric, seed=seed)
+    M = make_metric(ambient, metric, seed=seed)
     if not M.definite:
         raise NeuromanifoldError(f"the metric has rank {M.rank} < dim V = {len(M.Q)} (a pseudometric): "
                                  f"critical points are then not isolated; use more samples or a named metric")
-    u = validate.point(u, param.ambient_dimension, "the target u", complex_ok=True,
+    u = validate.point(u, ambient.ambient_dimension, "the target u", complex_ok=True,
                        order=f"`neuromanifold info {arch}`: one coefficient per basis monomial and output"
                        ).astype(complex)
-    k = int(compute_dimension(arch, seed=seed).value)
+    parts = arch.component_parametrizations()
+    if parts is None:
+        k = int(compute_dimension(arch, seed=seed).value)
+        param = arch.parametrization()
+        pieces = [(param, k, "", None)]
+    else:
+        k = max(p.dimension for p in parts)
+        # a component is a cone (W is linear in each factor A_rho)
+        pieces = [(p, p.dimension, p.component.label, True) for p in parts]
     common = dict(spec=str(arch), invariant="critical_points", seed=seed, dimension=k, metric=M.to_dict())
-    if k == param.ambient_dimension:
+    if parts is None and k == ambient.ambient_dimension:
         point = CriticalPoint(u, bool(np.all(np.abs(u.imag) <= real_tol)), 0.0, 0, "local minimum", True, 1.0)
         return CriticalPointsResult(value=1, certified=False, method="filling: u itself", points=[point],
                                     real_count=int(point.real), minima=int(point.real),
                                     global_minimum=0 if point.real else None,
                                     seconds=time.perf_counter() - t0, **common)
-    guards.unknowns(f"the critical system of {arch}", k, ED_MAX_UNKNOWNS, force)
-    search = generic_critical_points(param, k, M.Q, seed, stall_loops)
-    cs, reps, w0, mono = search.slice, search.points, search.target, search.monodromy
-    E = len(reps)
-    notes = [f"the generic problem has {E} critical points (monodromy, {mono.stopped} after "
-             f"{mono.loops} loops)"]
-    # a cone's critical points scale with the target (M is a cone when mu is linear in a block of
-    # weights: scale the block): track to u / s, scale back (the homotopy's
-    # tolerances are relative to 1 + |z|, so a target of norm 1e12 or 1e-12 is tracked at norm 1)
+    for param, kk, _, _ in pieces:
+        guards.unknowns(f"the critical system of {arch}", kk, ED_MAX_UNKNOWNS, force)
     top = float(np.abs(u).max()) if u.size else 0.0
     size = top * float(np.linalg.norm(u / top)) if top > 0 else 0.0     # no overflow at 1e200
     if size > 1e150:
         raise NeuromanifoldError(f"the target has norm {size:.3g}: its loss |u|^2 overflows double precision; "
                                  f"rescale the data (e.g. divide the outputs by {10 ** int(np.log10(size)):.0e})")
-    scale = size if size > 0 and abs(np.log10(size)) > 2 and linear_block(param, seed) is not None else 1.0
-    if scale != 1.0:
-        notes.append(f"M is a cone: tracked to u / {scale:.3g} and scaled back")
-    elif size > 1e8:
-        notes.append(f"|u| = {size:.3g}: coordinates this large are beyond the homotopy's tolerances (M is "
-                     f"not a cone, so u cannot be rescaled); rescale the data")
+    found = [_critical_on(param, kk, u, M.Q, size, seed, stall_loops, cone) for param, kk, _, cone in pieces]
+    # reality over all the points together: conjugate critical points may lie on conjugate components
+    complete = all(f.complete for f in found)
+    C = np.concatenate([f.C for f in found]) if found else np.zeros((0, len(u)))
+    real = real_points(C[None], np.ones((1, len(C)), bool), real_tol,
+                       paired=complete and not np.any(np.imag(u)))[0][0]
+    points, offset, notes = [], 0, []
+    for f, (_, kk, label, _) in zip(found, pieces):
+        got = _classify(f.cs, f.ends, f.Z, f.w1, f.Pinv, u / f.scale, M.Q, kk, real[offset:offset + len(f.C)])
+        offset += len(f.C)
+        for p in got:
+            p.coefficients, p.loss, p.component = p.coefficients * f.scale, p.loss * f.scale ** 2, label
+        points += got
+        where = f" on component {label} (dimension {kk})" if label else ""
+        if not f.dominant:
+            notes.append(f"no critical point{where}: at a generic target the loss restricted to it has none "
+                         f"(its ED correspondence does not dominate the targets: dG/dlambda is singular at "
+                         f"a generic pair, e.g. it is isotropic for Q)")
+        else:
+            notes.append(f"the generic problem has {f.E} critical points{where} (monodromy, {f.stopped} after "
+                         f"{f.loops} loops)")
+        if f.scale != 1.0:
+            notes.append(f"M is a cone: tracked to u / {f.scale:.3g} and scaled back")
+        elif size > 1e8:
+            notes.append(f"|u| = {size:.3g}: coordinates this large are beyond the homotopy's tolerances (M is "
+                         f"not a cone, so u cannot be rescaled); rescale the data")
+    points.sort(key=lambda p: (not p.real, float(np.real(p.loss))))
+    real_at = [i for i, p in enumerate(points) if p.real]
+    E = sum(f.E for f in found)
+    failed = sum(f.failed for f in found)
+    reached = sum(len(f.ends) for f in found)
+    certified_count = sum(f.certified for f in found)
+    conditioned = M.condition <= MAX_METRIC_CONDITION
+    if not conditioned:
+        notes.append(f"UNRELIABLE: the metric has condition number {M.condition:.2g} (> {MAX_METRIC_CONDITION:.0e}: "
+                     f"near-singular data); monodromy and tracking may miss critical points, so no count is given")
+    if not complete:
+        notes.append(f"INCOMPLETE: {E - reached} of {E} paths did not reach a distinct regular critical point "
+                     f"({failed} failed): the target may lie on or near the ED discriminant (critical points "
+                     f"meeting, or a positive-dimensional critical set) or critical points may go to infinity; "
+                     f"the {len(points)} found are genuine, the count is only a lower bound")
+    elif certified_count < E:
+        notes.append(f"{E - certified_count} of the {E} end points have no certified Krawczyk box (an ill-"
+                     f"conditioned critical point: the target is near the ED discriminant)")
+    notes.append(f"{certified_count} distinct critical points certified (Krawczyk); completeness rests on the "
+                 f"monodromy count {E}; real or complex judged at tolerance {real_tol:g}")
+    if parts is not None:
+        notes.append(f"M has {len(parts)} irreducible components over C (Kohn-Sattelberger-Shahverdi, arXiv "
+                     f"2309.13736): its smooth points are those of one component not on another, so its "
+                     f"critical points are the components' (each point names its component)"
+                     + ("" if all(p.exact for p in parts) else "; the components of non-real characters have "
+                        "roots of unity among their constants, rounded to double precision, so Krawczyk boxes "
+                        "certify the points of the rounded systems"))
+    return CriticalPointsResult(
+        value=len(points) if complete and conditioned else None, certified=False, lower=certified_count,
+        upper=None,
+        method="parameter homotopy from the generic critical points (monodromy) to the target, Krawczyk "
+               "certification; Hessian index on M from the parametrisation of a parameter slice"
+               + ("; component by component" if parts is not None else ""),
+        points=points, real_count=len(real_at), minima=sum(p.kind == "local minimum" for p in points),
+        global_minimum=real_at[0] if real_at else None, failed_paths=int(failed),
+        seconds=time.perf_counter() - t0, notes=notes, **common)
+
+
+@dataclass
+class _Found:
+    """The critical points of one parametrized variety at the target: slice, end points (lambda),
+    their images Z (value coordinates) and coefficients C, the target w1 (value coordinates, scaled
+    by 1 / ``scale``), the generic count E and how the search ended."""
+
+    cs: object
+    ends: np.ndarray
+    Z: np.ndarray
+    C: np.ndarray
+    w1: np.ndarray
+    Pinv: np.ndarray
+    scale: float
+    E: int
+    stopped: str
+    loops: int
+    failed: int
+    complete: bool
+    certified: int
+    dominant: bool = True
+
+
+def _critical_on(param, k: int, u: np.ndarray, Q: np.ndarray, size: float, seed: int, stall_loops: int,
+                 cone: bool | None) -> _Found:
+    """Critical points of ||c - u||_Q^2 on the closure of the image of ``param`` (dimension k).
+
+    Complete when each of the E paths ends at its own regular point: the isolated critical points at
+    the target number at most the generic count (Sommese--Wampler, Thm 7.1.1), so with E that count
+    these are all of them.  E comes from monodromy (no trace test at the target), so the count is not
+    certified; what is certified (Krawczyk boxes with disjoint images) is that the points found are
+    distinct critical points."""
+    search = generic_critical_points(param, k, Q, seed, stall_loops)
+    cs, reps, w0, mono = search.slice, search.points, search.target, search.monodromy
+    E = len(reps)
+    # a cone's critical points scale with the target (M is a cone when mu is linear in a block of
+    # weights: scale the block): track to u / s, scale back (the homotopy's
+    # tolerances are relative to 1 + |z|, so a target of norm 1e12 or 1e-12 is tracked at norm 1)
+    if cone is None:
+        cone = linear_block(param, seed) is not None
+    scale = size if size > 0 and abs(np.log10(size)) > 2 and cone else 1.0
     w1 = cs.target(u / scale)
     r = track(cs.system, reps, w0, w1, seed=seed)
     ends = r.solutions[r.success]
@@ -149,42 +255,11 @@ def critical_points(arch, u, metric="euclidean", *, seed: int = 0, stall_loops: 
         first = representatives(Z, 1e-6)
         ends, Z = ends[first], Z[first]
     Pinv = np.linalg.inv(cs.P)
-    complete = r.failed == 0 and len(ends) == E
-    points = _classify(cs, ends, Z, w1, Pinv, u / scale, M.Q, k, real_tol, complete)
-    for p in points:
-        p.coefficients, p.loss = p.coefficients * scale, p.loss * scale ** 2
-    points.sort(key=lambda p: (not p.real, float(np.real(p.loss))))
-    real = [i for i, p in enumerate(points) if p.real]
-    # Complete when each of the E paths ends at its own regular point: the isolated critical points
-    # at the target number at most the generic count (Sommese--Wampler, Thm 7.1.1), so with E that
-    # count these are all of them.  E comes from monodromy (no trace test), so the count is not
-    # certified; what is certified (Krawczyk boxes with disjoint images) is that the points found
-    # are distinct critical points: ``lower``.
-    certified_count = 0
+    certified = 0
     if len(ends):
-        certified_count = len(set(image_enclosure_groups(cs, krawczyk(cs.system, ends, w1)).tolist()) - {-1})
-    conditioned = M.condition <= MAX_METRIC_CONDITION
-    if not conditioned:
-        notes.append(f"UNRELIABLE: the metric has condition number {M.condition:.2g} (> {MAX_METRIC_CONDITION:.0e}: "
-                     f"near-singular data); monodromy and tracking may miss critical points, so no count is given")
-    if not complete:
-        notes.append(f"INCOMPLETE: {E - len(ends)} of {E} paths did not reach a distinct regular critical point "
-                     f"({r.failed} failed): the target may lie on or near the ED discriminant (critical points "
-                     f"meeting, or a positive-dimensional critical set) or critical points may go to infinity; "
-                     f"the {len(points)} found are genuine, the count is only a lower bound")
-    elif certified_count < E:
-        notes.append(f"{E - certified_count} of the {E} end points have no certified Krawczyk box (an ill-"
-                     f"conditioned critical point: the target is near the ED discriminant)")
-    notes.append(f"{certified_count} distinct critical points certified (Krawczyk); completeness rests on the "
-                 f"monodromy count {E}; real or complex judged at tolerance {real_tol:g}")
-    return CriticalPointsResult(
-        value=len(points) if complete and conditioned else None, certified=False, lower=certified_count,
-        upper=None,
-        method="parameter homotopy from the generic critical points (monodromy) to the target, Krawczyk "
-               "certification; Hessian index on M from the parametrisation of a parameter slice",
-        points=points, real_count=len(real), minima=sum(p.kind == "local minimum" for p in points),
-        global_minimum=real[0] if real else None, failed_paths=int(r.failed),
-        seconds=time.perf_counter() - t0, notes=notes, **common)
+        certified = len(set(image_enclosure_groups(cs, krawczyk(cs.system, ends, w1)).tolist()) - {-1})
+    return _Found(cs, ends, Z, Z @ Pinv.T, w1, Pinv, scale, E, mono.stopped, mono.loops, int(r.failed),
+                  bool(r.failed == 0 and len(ends) == E), certified, search.dominant)
 
 
 def hessian_indices(cs, lams: np.ndarray, W: np.ndarray, Qz: np.ndarray, J: np.ndarray) -> np.ndarray:
@@ -211,14 +286,13 @@ def hessian_indices(cs, lams: np.ndarray, W: np.ndarray, Qz: np.ndarray, J: np.n
     return np.sum(np.linalg.eigvalsh(HR) < 0, axis=1)
 
 
-def _classify(cs, lams, Z, w, Pinv, u, Q, k, real_tol, complete: bool) -> list[CriticalPoint]:
+def _classify(cs, lams, Z, w, Pinv, u, Q, k, real) -> list[CriticalPoint]:
+    """The points (lambda, images Z) as CriticalPoints, with ``real`` (flags decided over all the
+    critical points: by conjugate pairing when all were found, else by tolerance)."""
     J = cs.jacobians(lams) if len(lams) else np.zeros((0, len(w), k))
     C = Z @ Pinv.T
     s = np.linalg.svd(J, compute_uv=False) if len(lams) else np.zeros((0, k))
     smooth = s[:, -1] > 1e-8 * s[:, 0]
-    # all critical points found: reality by conjugate pairing (real_points), else by tolerance
-    real = real_points(C[None], np.ones((1, len(C)), bool), real_tol,
-                       paired=complete and not np.any(np.imag(u)))[0][0]
     which = np.flatnonzero(real & smooth)
     index = np.full(len(lams), -1)
     index[which] = hessian_indices(cs, lams[which], np.repeat(w[None], len(which), axis=0),

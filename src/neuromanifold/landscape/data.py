@@ -86,7 +86,7 @@ def checked_array(x, name: str, rows_of: int | None, width: int, what: str) -> n
 def from_data(arch, inputs, outputs) -> DataTarget:
     """Target u = A^+ B and (pseudo)metric Q = I (x) A^T A on V for the data (inputs, outputs)."""
     arch = parse(arch) if isinstance(arch, str) else arch
-    param = arch.parametrization()
+    param = arch.ambient()
     X = checked_array(inputs, "inputs", None, param.n_vars, "input values")
     if len(X) == 0:
         raise NeuromanifoldError("the data have no samples: give at least one row of inputs and outputs")
@@ -118,7 +118,7 @@ def load_data(path: str, arch) -> tuple[np.ndarray, np.ndarray]:
     if arch.piecewise_linear():
         n, k = arch.widths[0], arch.widths[-1]
     else:
-        param = arch.parametrization()
+        param = arch.ambient()
         n, k = param.n_vars, param.n_outputs
     layout = f"one sample per row: {n} input column(s), then {k} output column(s)"
     if not os.path.exists(path):
