@@ -217,3 +217,22 @@ def test_fibre_of_each_component_is_one_orbit_of_its_block_symmetries():
     rows = {row["component"]: row for row in r.per_component}
     assert rows["chi_0^2"]["fiber_dimension"] == 4 and rows["chi_0 + chi_1"]["fiber_dimension"] == 2
     assert all(row["checked"] and row["orbits"] == 1 for row in r.per_component)
+
+
+def test_info_describes_equivariant_and_relu_networks():
+    """``info`` on specs without one parametrization: the group and its components (over C and R);
+    a ReLU network's weights and rescalings, without an ambient space."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from neuromanifold.cli import app
+
+    out = CliRunner().invoke(app, ["info", C3, "relu(widths=[2,3,1])", "--json"])
+    assert out.exit_code == 0, out.output
+    eq, relu = json.loads(out.output)
+    assert eq["group"] == "cyclic" and eq["components"] == {"C": ["chi_0", "chi_1", "chi_2"], "R": ["trivial"]}
+    assert eq["ambient_dimension"] == 9 and eq["parameters"] == 6
+    assert relu["piecewise_linear"] and relu["parameters"] == 13 and relu["symmetry"]["dimension"] == 3
+    table = CliRunner().invoke(app, ["info", "relu(widths=[2,3,1], leak=0.5)"])
+    assert table.exit_code == 0 and "max(t, 0.5 t)" in table.output

@@ -208,6 +208,27 @@ def test_compiled_kernels_are_cached_on_disk(tmp_path, monkeypatch):
     assert len(list(tmp_path.glob("track-*.so"))) == 1
 
 
+def test_auto_tier_compiles_only_once_the_work_pays_for_it(tmp_path, monkeypatch):
+    """auto: a new system is interpreted; its kernels are compiled in the background only after
+    COMPILE_AFTER path-steps (or when asked to wait for them), and a cached library is used at once."""
+    monkeypatch.setenv("NEUROMANIFOLD_NATIVE_CACHE", str(tmp_path))
+    monkeypatch.setenv("NEUROMANIFOLD_NATIVE", "auto")
+    monkeypatch.setattr(native, "COMPILE_AFTER", 2_000)
+    S = _data_system()
+    kern = native.NativeKernel(S)
+    rng = np.random.default_rng(4)
+    z0 = _random(rng, 2, 3)
+    p0 = np.array([np.asarray(S.plain_call(jnp.asarray(z), jnp.zeros(3), S.data)) for z in z0])
+    verts = [p0, _random(rng, 3), _random(rng, 3), _random(rng, 3)]
+    kern.track(z0, verts, [0.0, 0.5, 1.0, 1.0], 1j, TrackOptions(), S.data)
+    assert kern._build is None and kern.mode == "interpreted" and not list(tmp_path.glob("track-*.so"))
+    many = np.repeat(z0, 40, axis=0)
+    verts = [np.repeat(p0, 40, axis=0)] + verts[1:]
+    kern.track(many, verts, [0.0, 0.5, 1.0, 1.0], 1j, TrackOptions(), S.data)     # 80 paths x 50 > 2000
+    assert kern.wait_compiled() and kern.mode == "compiled" and len(list(tmp_path.glob("track-*.so"))) == 1
+    assert native.NativeKernel(_data_system()).mode == "compiled"          # from the disk cache at once
+
+
 @pytest.mark.slow
 def test_census_is_the_same_on_both_backends(monkeypatch):
     """The census of rank-one 3 x 3 matrices (generic metric), instance by instance: the same real

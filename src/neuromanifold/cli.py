@@ -147,7 +147,7 @@ def info(
         from . import parse
         from .report.tables import info_table
 
-        infos = [parse(s).parametrization().describe() for s in specs]
+        infos = [parse(s).describe() for s in specs]
         if as_json:
             _print_json(infos)
             return

@@ -292,6 +292,10 @@ class Architecture(ABC):
         default None."""
         return None
 
+    def describe(self) -> dict:
+        """What ``info`` reports (default: :meth:`Parametrization.describe`)."""
+        return self.parametrization().describe()
+
     def parametrization(self) -> Parametrization:
         cached = self.__dict__.get("_parametrization")
         if cached is None:

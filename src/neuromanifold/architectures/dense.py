@@ -303,6 +303,21 @@ class Linear(_Dense):
         r = min(self.widths[1:-1]) if self.depth >= 2 else self.widths[0]
         return components(self.group, self.widths[0], r, field)
 
+    def describe(self) -> dict:
+        """With ``group``: the network without it (weights, V = the n x n matrices), the group and the
+        components of M over C and over R."""
+        if self.group is None:
+            return super().describe()
+        info = Linear(self.widths).parametrization().describe()
+        over_c, over_r = self.components("C"), self.components("R")
+        info.update(spec=str(self), group=self.group,
+                    components={"C": [c.label for c in over_c], "R": [c.label for c in over_r]})
+        info["notes"] = info.get("notes", []) + [
+            f"group {self.group}: M = the end-to-end maps commuting with it, of rank <= the bottleneck; "
+            f"{len(over_c)} irreducible components over C ({', '.join(c.label for c in over_c)}), {len(over_r)} "
+            f"over R ({', '.join(c.label for c in over_r)}) (Kohn-Sattelberger-Shahverdi, arXiv 2309.13736)"]
+        return info
+
     def component_parametrizations(self) -> list | None:
         """With ``group``: each irreducible component over C parametrized by rank factorisations of its
         isotypic blocks (:class:`~.equivariant.ComponentParametrization`)."""

@@ -145,6 +145,21 @@ class ReLU(Architecture):
     def scales(self) -> bool:
         return False
 
+    def describe(self) -> dict:
+        """Parameters, weight blocks, inputs, outputs and symmetries; no ambient space V (f_theta is
+        piecewise linear, not a polynomial)."""
+        from .. import monomials
+
+        group = self.symmetry()
+        return {"spec": str(self), "family": self.family, "parameters": self.n_params,
+                "parameter_blocks": {k: list(v) for k, v in self.param_shapes.items()},
+                "inputs": self.widths[0], "variables": monomials.variable_names(self.widths[0]),
+                "outputs": self.widths[-1], "piecewise_linear": True, "leak": float(self.leak),
+                "symmetry": group.to_dict(),
+                "notes": [f"activation max(t, {float(self.leak):g} t): f_theta is piecewise linear, so there is no "
+                          f"ambient space of polynomials; dim reports the functional dimension, regions the "
+                          f"linear regions, train the activation flips"]}
+
     def parametrization(self):
         raise NeuromanifoldError(
             f"{self} is piecewise linear: its function space is not an algebraic variety, so invariants of "

@@ -34,6 +34,17 @@ def info_table(info: dict) -> Table:
     table.add_column("field", style="cyan", no_wrap=True)
     table.add_column("value")
     act = info.get("activation")
+    if info.get("piecewise_linear"):          # a ReLU network: no ambient space of polynomials
+        rows = [("family", info["family"]), ("activation", f"max(t, {info['leak']:g} t)"),
+                ("parameters N", _fmt(info["parameters"])),
+                ("weights", ", ".join(f"{k} {'x'.join(map(str, v)) or 'scalar'}"
+                                      for k, v in info["parameter_blocks"].items())),
+                ("inputs", _fmt(info["inputs"])), ("outputs", _fmt(info["outputs"])),
+                ("symmetry group", f"dim {info['symmetry']['dimension']}: {info['symmetry']['description']}")]
+        rows += [("note", note) for note in info.get("notes", [])]
+        for field, value in rows:
+            table.add_row(field, value)
+        return table
     rows = [
         ("family", info["family"]),
         ("parameters N", _fmt(info["parameters"])),
@@ -60,6 +71,8 @@ def info_table(info: dict) -> Table:
         if approx:
             rows.insert(2, ("approximation", f"degree-{approx['degree']} least-squares fit of {approx['of']} "
                                              f"on [-1, 1], sup error {approx['sup_error']:.3g}"))
+    if info.get("group"):
+        rows.insert(1, ("group", info["group"]))
     for note in info.get("notes", []):
         rows.append(("note", note))
     for field, value in rows:
@@ -157,14 +170,16 @@ def critical_table(r, constant: float = 0.0) -> Table:
         f"INCOMPLETE: {len(r.points)} critical points found ({r.lower} certified), no count claimed"
     table = Table(title=Text(f"{r.spec}: {count}, {r.real_count} real, {r.minima} local minima", style="bold"),
                   box=box.ROUNDED, title_justify="left")
-    for name in ("#", "real", "loss", "type", "index", "smooth"):
+    parts = any(getattr(p, "component", "") for p in r.points)      # a reducible M: name the component
+    for name in ("#", "real", "loss", "type", "index", "smooth") + (("component",) if parts else ()):
         table.add_column(name)
     for i, p in enumerate(r.points):
         loss = float(np.real(p.loss)) + constant
         star = " (global minimum)" if i == r.global_minimum else ""
         table.add_row(str(i + 1), "yes" if p.real else "no",
                       f"{loss:.6g}" if p.real else f"{complex(p.loss) + constant:.4g}",
-                      p.kind + star, "" if p.index is None else str(p.index), "yes" if p.smooth else "no")
+                      p.kind + star, "" if p.index is None else str(p.index), "yes" if p.smooth else "no",
+                      *((p.component,) if parts else ()))
     table.caption = "\n".join(f"note: {n}" for n in r.notes + [f"seed {r.seed}, {r.seconds:.2f} s"])
     table.caption_justify = "left"
     return table
