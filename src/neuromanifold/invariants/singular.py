@@ -321,17 +321,21 @@ def singular_strata(arch, *, seed: int = 0, prime: int | None = None, force: boo
         except NeuromanifoldError:
             singular = None
         strata.append(Stratum(name, kind, rank, dim, singular))
+    return _strata_result(arch, strata, k, seed, t0,
+                          "candidate strata (narrower layers, low-rank blocks, zero taps), exact ranks of dmu and "
+                          "of d(mu o embedding) over F_p, Jacobian criterion at a random real point",
+                          [f"dim M = {k}: a stratum whose image has smaller dimension is a candidate for the "
+                           f"singular locus; 'singular' is decided where implicit equations exist"]
+                          + ([] if candidates else [f"the family {arch.family!r} declares no subnetwork strata "
+                                                    f"(Architecture.subnetworks): none were tested"]))
+
+
+def _strata_result(arch, strata: list, k: int, seed: int, t0: float, method: str, notes: list) -> StrataResult:
     sing = [s.dimension for s in strata if s.singular]
     return StrataResult(spec=str(arch), invariant="singular_strata", value=len(strata), certified=False,
-                        method="candidate strata (narrower layers, low-rank blocks, zero taps), exact ranks "
-                               "of dmu and of d(mu o embedding) over F_p, Jacobian criterion at a random "
-                               "real point",
-                        strata=strata, dimension=k, singular_locus_dimension=max(sing) if sing else None,
-                        seconds=time.perf_counter() - t0, seed=seed,
-                        notes=[f"dim M = {k}: a stratum whose image has smaller dimension is a candidate for "
-                               f"the singular locus; 'singular' is decided where implicit equations exist"]
-                        + ([] if candidates else [f"the family {arch.family!r} declares no subnetwork strata "
-                                                  f"(Architecture.subnetworks): none were tested"]))
+                        method=method, strata=strata, dimension=k,
+                        singular_locus_dimension=max(sing) if sing else None,
+                        seconds=time.perf_counter() - t0, seed=seed, notes=notes)
 
 
 # -- reducible M: equivariant linear networks --------------------------------------------------------
@@ -374,17 +378,14 @@ def _component_strata(arch, seed: int, t0: float) -> StrataResult:
             meet = lower(a.component, {ir.label: ranks.get(ir.label, 0) for ir, _ in a.component.profile})
             add(f"{a.component.label} meets {b.component.label}", "intersection of components", a, meet)
     k = max(cp.dimension for cp in parts)
-    sing = [s.dimension for s in strata]
-    return StrataResult(spec=str(arch), invariant="singular_strata", value=len(strata), certified=False,
-                        method="the singular locus of a union of products of determinantal varieties: lower-rank "
-                               "blocks inside each component and the intersections of components; each checked at a "
-                               "random point (numerical ranks of the components' parametrizations)",
-                        strata=strata, dimension=k, singular_locus_dimension=max(sing) if sing else None,
-                        seconds=time.perf_counter() - t0, seed=seed,
-                        notes=[f"M has {len(parts)} irreducible components over C (Kohn-Sattelberger-Shahverdi, "
-                               f"arXiv 2309.13736); parameter_rank is the rank of the containing component's "
-                               f"parametrization at a point of the stratum (below its dimension {k} or less: "
-                               f"the parametrization degenerates there)"])
+    return _strata_result(arch, strata, k, seed, t0,
+                          "the singular locus of a union of products of determinantal varieties: lower-rank blocks "
+                          "inside each component and the intersections of components; each checked at a random "
+                          "point (numerical ranks of the components' parametrizations)",
+                          [f"M has {len(parts)} irreducible components over C (Kohn-Sattelberger-Shahverdi, arXiv "
+                           f"2309.13736); parameter_rank is the rank of the containing component's parametrization "
+                           f"at a point of the stratum (below its dimension {k} or less: the parametrization "
+                           f"degenerates there)"])
 
 
 def _jacobian_rank_of(cp, theta) -> int:
@@ -399,7 +400,7 @@ def _jacobian_rank_of(cp, theta) -> int:
 def _padded_rank(cp, inner, theta) -> int:
     """The rank of cp's parametrization at the point of ``inner`` (a sublocus with smaller block ranks)
     given by ``theta``: the factors padded with zero columns and rows."""
-    parts, off = [], 0
+    parts = []
     ranks = {ir.label: k for ir, k in inner.component.profile}
     for ir, k in cp.component.profile:
         m, s_ = ir.multiplicity, ranks.get(ir.label, 0)
@@ -410,7 +411,6 @@ def _padded_rank(cp, inner, theta) -> int:
             A[:, :s_] = theta[start:start + m * s_].reshape(m, s_)
             B[:s_, :] = theta[start + m * s_:start + 2 * m * s_].reshape(s_, m)
         parts += [A.reshape(-1), B.reshape(-1)]
-        off += 2 * m * k
     return _jacobian_rank_of(cp, np.concatenate(parts))
 
 
