@@ -72,7 +72,9 @@ def test_cyclic_regular_action(n, r):
     assert len(comps) == comb(n, r) and all(c.dimension == r and c.degree == 1 for c in comps)
     arch = parse(f'linear(widths=[{n},{r},{n}], group="cyclic")')
     assert degree(arch).value == comb(n, r)
-    assert ed_degree(arch).value == conjugation_closed_subsets(n, r)
+    assert sum(c.ed_degree for c in comps) == conjugation_closed_subsets(n, r)
+    if n <= 4:                       # the homotopy count on every component too (20 components at n = 6)
+        assert ed_degree(arch).value == conjugation_closed_subsets(n, r)
     real = components("cyclic", n, r, "R")
     for c in real:                       # maximal: real rank used = r, or no block fits any more
         used = sum(ir.dim * k for ir, k in c.profile)
