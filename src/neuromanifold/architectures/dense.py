@@ -300,8 +300,12 @@ class Linear(_Dense):
             return None
         from .equivariant import components
 
-        r = min(self.widths[1:-1]) if self.depth >= 2 else self.widths[0]
-        return components(self.group, self.widths[0], r, field)
+        return components(self.group, self.widths[0], self.bottleneck, field)
+
+    @property
+    def bottleneck(self) -> int:
+        """r = the least hidden width (the input width for one layer): the end-to-end maps have rank <= r."""
+        return min(self.widths[1:-1]) if self.depth >= 2 else self.widths[0]
 
     def describe(self) -> dict:
         """With ``group``: the network without it (weights, V = the n x n matrices), the group and the
@@ -325,8 +329,7 @@ class Linear(_Dense):
             return None
         from .equivariant import component_parametrizations
 
-        r = min(self.widths[1:-1]) if self.depth >= 2 else self.widths[0]
-        return component_parametrizations(str(self), self.group, self.widths[0], r)
+        return component_parametrizations(str(self), self.group, self.widths[0], self.bottleneck)
 
     def parametrization(self):
         if self.group is not None:

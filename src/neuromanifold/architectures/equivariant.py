@@ -148,13 +148,18 @@ class Component:
     ed_degree: int | None     # Frobenius (G-invariant) metric, C only (:func:`frobenius_ed_degree`)
 
     @property
+    def ranks(self) -> dict:
+        """label -> r_rho of the blocks in the profile (the others have rank 0)."""
+        return {ir.label: r for ir, r in self.profile}
+
+    @property
     def label(self) -> str:
         return " + ".join(f"{ir.label}" + (f"^{r}" if r > 1 else "") for ir, r in self.profile) or "zero"
 
     def to_dict(self) -> dict:
         return {"component": self.label, "field": self.field, "dimension": self.dimension,
                 "degree": self.degree, "ed_degree": self.ed_degree,
-                "ranks": {ir.label: r for ir, r in self.profile}}
+                "ranks": self.ranks}
 
 
 def frobenius_ed_degree(reps: list, ranks) -> int:
@@ -190,6 +195,13 @@ def frobenius_ed_degree(reps: list, ranks) -> int:
     return out
 
 
+def _measure(prof) -> tuple[int, int]:
+    """(dimension, degree) over C of prod_rho {m x m of rank <= r_rho} for a profile of (Irrep, r)."""
+    dim = sum(k * (2 * ir.multiplicity - k) for ir, k in prof)
+    deg = int(np.prod([determinantal_degree(ir.multiplicity, ir.multiplicity, k) for ir, k in prof]))
+    return dim, deg
+
+
 def components(group: str, n: int, r: int, field: str = "C") -> list[Component]:
     """The irreducible components of {W in Hom_G(R^n, R^n): rank W <= r} over C or over R."""
     canon, perm = parse_group(group, n)
@@ -203,8 +215,7 @@ def components(group: str, n: int, r: int, field: str = "C") -> list[Component]:
     for p in maximal:
         prof = tuple((ir, k) for ir, k in zip(reps, p) if k)
         if field == "C":
-            dim = sum(k * (2 * ir.multiplicity - k) for ir, k in prof)
-            deg = int(np.prod([determinantal_degree(ir.multiplicity, ir.multiplicity, k) for ir, k in prof]))
+            dim, deg = _measure(prof)
             edd = frobenius_ed_degree(reps, p)
         else:
             dim = sum((2 if ir.complex_type else 1) * k * (2 * ir.multiplicity - k) for ir, k in prof)
@@ -213,9 +224,11 @@ def components(group: str, n: int, r: int, field: str = "C") -> list[Component]:
     return sorted(out, key=lambda c: (-c.dimension, c.label))
 
 
-def copies(group: str, n: int, field: str = "C") -> dict:
+def copies(group: str, n: int, field: str = "C", *, normalized: bool = True) -> dict:
     """For each irreducible representation over C: the orthonormal bases (n x dim) of its copies in
-    C^n (cyclic: Fourier vectors of each cycle; S_n: the all-ones line and its complement)."""
+    C^n (cyclic: Fourier vectors of each cycle; S_n: the all-ones line and its complement); for a
+    cyclic group with ``normalized=False`` the Fourier vectors' entries are the roots of unity
+    themselves (exactly +-1 for a real character)."""
     canon, perm = parse_group(group, n)
     if perm is None:
         ones = np.ones((n, 1)) / np.sqrt(n)
@@ -232,33 +245,15 @@ def copies(group: str, n: int, field: str = "C") -> dict:
             if len(c) % (N // gcd(N, k)) == 0:
                 v = np.zeros((n, 1), complex)
                 for t, q in enumerate(c):        # P e_{c[t]} = e_{c[t+1]}: eigenvalue e^{2 pi i k / N}
-                    v[q, 0] = np.exp(-2j * np.pi * k * t / N) / np.sqrt(len(c))
+                    v[q, 0] = np.exp(-2j * np.pi * k * t / N)
+                if normalized:
+                    v /= np.sqrt(len(c))
+                else:                            # exact zeros where e^{i x} has a zero part
+                    v = np.where(np.abs(v.real) < 1e-15, 0, v.real) + 1j * np.where(np.abs(v.imag) < 1e-15, 0, v.imag)
                 vecs.append(v)
         if vecs:
             out[f"chi_{k}"] = vecs
     return out
-
-
-def component_map(group: str, n: int, comp: Component):
-    """(sizes, W(params)): the component as the image of rank factorisations A_rho B_rho of its
-    blocks, W = sum_rho sum_{j, j'} (A_rho B_rho)_{j j'} E_{rho, j} E_{rho, j'}^* (C only)."""
-    basis = copies(group, n)
-    blocks = [(basis[ir.label], k) for ir, k in comp.profile]
-    sizes = [2 * len(E) * k for E, k in blocks]
-
-    def W(params):
-        out, off = np.zeros((n, n), complex), 0
-        for (E, k), size in zip(blocks, sizes):
-            m = len(E)
-            A = params[off:off + m * k].reshape(m, k)
-            B = params[off + m * k:off + size].reshape(k, m)
-            off += size
-            C = A @ B
-            for j in range(m):
-                for jj in range(m):
-                    out += C[j, jj] * E[j] @ E[jj].conj().T
-        return out
-    return sum(sizes), W
 
 
 def permutation_matrices(group: str, n: int) -> list[np.ndarray]:
@@ -286,14 +281,8 @@ def intertwiners(group: str, n: int) -> dict:
         ones = np.ones((n, 1))
         return {"trivial": (ones @ ones.T)[None, None].astype(complex),
                 "standard": (np.eye(n) - ones @ ones.T / n)[None, None].astype(complex)}
-    out = {}
-    for label, vecs in copies(group, n).items():
-        # copies() normalises each Fourier vector by 1 / sqrt(cycle length): undo it
-        V = [v * np.sqrt(np.count_nonzero(v)) for v in vecs]
-        V = [np.where(np.abs(v.real) < 1e-15, 0, v.real) + 1j * np.where(np.abs(v.imag) < 1e-15, 0, v.imag)
-             for v in V]
-        out[label] = np.array([[a @ b.conj().T for b in V] for a in V])
-    return out
+    return {label: np.array([[a @ b.conj().T for b in V] for a in V])
+            for label, V in copies(group, n, normalized=False).items()}
 
 
 @dataclass(eq=False)
@@ -361,6 +350,34 @@ class ComponentParametrization:
             out = out + jnp.einsum("ab,abxy->xy", A @ B, T)
         return out
 
+    def tangent_rank(self, theta) -> int:
+        """Numerical rank of dW/dtheta at theta (the dimension of the component where theta is a
+        generic point of it; less on a sublocus where the factors lose rank)."""
+        import jax
+        import jax.numpy as jnp
+
+        J = np.asarray(jax.jacfwd(self.coefficients, holomorphic=True)(jnp.asarray(theta, complex)))
+        s = np.linalg.svd(J, compute_uv=False)
+        return int(np.sum(s > 1e-9 * s[0])) if s.size and s[0] > 0 else 0
+
+    def embed(self, inner: ComponentParametrization, theta) -> np.ndarray:
+        """This parametrization's parameters of the point ``inner.matrix(theta)``, where ``inner`` is a
+        sublocus (block ranks at most this one's): each factor padded with zero columns and rows."""
+        got, off = {}, 0
+        for ir, k, _ in inner.blocks:
+            m = ir.multiplicity
+            got[ir.label] = (theta[off:off + m * k].reshape(m, k), theta[off + m * k:off + 2 * m * k].reshape(k, m))
+            off += 2 * m * k
+        parts = []
+        for ir, k, _ in self.blocks:
+            m = ir.multiplicity
+            A, B = np.zeros((m, k), complex), np.zeros((k, m), complex)
+            if ir.label in got:
+                a, b = got[ir.label]
+                A[:, :a.shape[1]], B[:b.shape[0], :] = a, b
+            parts += [A.reshape(-1), B.reshape(-1)]
+        return np.concatenate(parts)
+
     def f(self, theta, x, c=None):
         return self.matrix(theta) @ x
 
@@ -408,6 +425,4 @@ def lower(comp: Component, ranks: dict) -> Component:
     (label -> rank; others as in ``comp``), a product of determinantal varieties (over C)."""
     prof = tuple((ir, min(k, ranks.get(ir.label, k))) for ir, k in comp.profile)
     prof = tuple((ir, k) for ir, k in prof if k)
-    dim = sum(k * (2 * ir.multiplicity - k) for ir, k in prof)
-    deg = int(np.prod([determinantal_degree(ir.multiplicity, ir.multiplicity, k) for ir, k in prof]))
-    return Component("C", prof, dim, deg, None)
+    return Component("C", prof, *_measure(prof), None)

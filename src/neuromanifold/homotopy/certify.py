@@ -274,7 +274,7 @@ def _refined(system: System, Z: np.ndarray, p: np.ndarray):
 
     try:
         return refine(system, Z, p)
-    except (NotPolynomialError, NotImplementedError, ValueError):
+    except NotPolynomialError:
         return None
 
 

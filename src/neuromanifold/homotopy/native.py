@@ -400,7 +400,7 @@ class NativeKernel:
         steps = np.zeros(k, np.int32)
         self.last_t = tend = np.zeros(k)       # the t each path reached (diagnostics of the last call)
         verts = [self._vertex(v, k) for v in vertices]
-        if self._sources is not None and self._work + k * 50 > COMPILE_AFTER:
+        if self._work + k * 50 > COMPILE_AFTER:
             self._start_build()                 # this call alone (about 50 steps a path) pays for it
         a = 0
         while a < k:
@@ -412,7 +412,7 @@ class NativeKernel:
                               out[rows], status[rows], steps[rows], tend[rows])
             a = b
             self._work += int(steps[rows].sum())
-            if self._sources is not None and self._work > COMPILE_AFTER:
+            if self._work > COMPILE_AFTER:
                 self._start_build()
         return out, status, steps
 

@@ -5,7 +5,8 @@ varieties (:mod:`~neuromanifold.architectures.equivariant`, Kohn--Sattelberger--
 2309.13736), with its dimension, degree and ED degree (Frobenius metric) from the classical formulas.
 Each is checked at a random complex point: the point commutes with every generator of G, has rank
 <= r, and the rank of the Jacobian of the component's parametrization by rank factorisations
-(float SVD, with its gap) is the dimension claimed.  Then dim M is the largest dimension, deg M the
+(:class:`~neuromanifold.architectures.equivariant.ComponentParametrization`, float SVD) is the
+dimension claimed.  Then dim M is the largest dimension, deg M the
 sum of the degrees of the components of that dimension, and EDdeg M (Frobenius metric) the sum over
 all components of :func:`~neuromanifold.architectures.equivariant.frobenius_ed_degree`.
 
@@ -21,22 +22,16 @@ import time
 import numpy as np
 
 from ..architectures import parse
-from ..architectures.equivariant import component_map, copies, permutation_matrices
+from ..architectures.equivariant import copies, equivariant_defect
 
 
-def _check(arch, comp, rng) -> dict:
+def _check(cp, rng) -> dict:
     """Equivariance, rank and the numerical dimension of a component at a random point."""
-    n = arch.widths[0]
-    size, W = component_map(arch.group, n, comp)
-    p = rng.standard_normal(size) + 1j * rng.standard_normal(size)
-    M = W(p)
-    commutes = max(float(np.abs(P @ M - M @ P).max()) for P in permutation_matrices(arch.group, n))
+    theta = cp.random_params(rng)
+    M = np.asarray(cp.matrix(theta))
     rank = int(np.linalg.matrix_rank(M, tol=1e-9 * max(np.abs(M).max(), 1)))
-    h = 1e-7
-    J = np.array([((W(p + h * e) - W(p - h * e)) / (2 * h)).reshape(-1) for e in np.eye(size)]).T
-    s = np.linalg.svd(J, compute_uv=False)
-    tangent = int(np.sum(s > 1e-6 * s[0])) if s.size and s[0] > 0 else 0
-    return {"commutes": commutes < 1e-9, "rank": rank, "numerical_dimension": tangent}
+    return {"commutes": equivariant_defect(cp.group, cp.n, M) < 1e-9, "rank": rank,
+            "numerical_dimension": cp.tangent_rank(theta)}
 
 
 def component_invariants(arch, *, seed: int = 0) -> dict | None:
@@ -47,10 +42,10 @@ def component_invariants(arch, *, seed: int = 0) -> dict | None:
     if comps is None:
         return None
     rng = np.random.default_rng([seed, 2309])
-    r = min(arch.widths[1:-1]) if len(arch.widths) > 2 else arch.widths[0]
+    r = arch.bottleneck
     rows, ok = [], True
-    for comp in comps:
-        check = _check(arch, comp, rng)
+    for comp, cp in zip(comps, arch.component_parametrizations()):
+        check = _check(cp, rng)
         good = check["commutes"] and check["rank"] <= r and check["numerical_dimension"] == comp.dimension
         ok &= good
         rows.append(dict(comp.to_dict(), checked=good, **check))

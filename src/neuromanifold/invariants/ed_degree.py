@@ -29,6 +29,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .. import guards
 from ..architectures import parse
 from ..errors import NeuromanifoldError, TooLargeError
 from ..homotopy.certify import certify as krawczyk
@@ -263,10 +264,8 @@ def _by_components(arch, metric, seed: int, stall_loops: int, rtol: float, certi
     rows, notes, total, lower, complete, agree = [], [], 0, 0, True, True
     paths = failed = loops = 0
     for cp in parts:
-        if cp.dimension > MAX_UNKNOWNS and not force:
-            raise TooLargeError(f"the ED critical system of the component {cp.component.label} of {arch} has "
-                                f"{cp.dimension} unknowns (> {MAX_UNKNOWNS}); pass force=True (--force)",
-                                {"unknowns": cp.dimension})
+        guards.unknowns(f"the ED critical system of the component {cp.component.label} of {arch}", cp.dimension,
+                        MAX_UNKNOWNS, force)
         c = _count(cp, cp.dimension, M.Q, seed, stall_loops, rtol, certify, progress)
         row = dict(cp.component.to_dict(), ed_degree=c.value, certified_count=c.certified_count)
         if euclidean:
@@ -277,9 +276,8 @@ def _by_components(arch, metric, seed: int, stall_loops: int, rtol: float, certi
         paths, failed, loops = paths + c.monodromy.paths, failed + c.monodromy.failed_paths, loops + c.monodromy.loops
         notes.append(f"{cp.component.label} (dimension {cp.dimension}): ED degree {c.value}"
                      + (f" (closed formula: {cp.component.ed_degree})" if euclidean else "") + "; " + "; ".join(c.notes))
-    notes.append(f"M = {{W in Hom_G : rank W <= {min(arch.widths[1:-1]) if len(arch.widths) > 2 else arch.widths[0]}}} "
-                 f"has {len(parts)} irreducible components over C (Kohn-Sattelberger-Shahverdi, arXiv 2309.13736); "
-                 f"its ED degree is the sum of theirs")
+    notes.append(f"M = {{W in Hom_G : rank W <= {arch.bottleneck}}} has {len(parts)} irreducible components over "
+                 f"C (Kohn-Sattelberger-Shahverdi, arXiv 2309.13736); its ED degree is the sum of theirs")
     if euclidean:
         notes.append("Frobenius metric, extended bilinearly: a component is isotropic, without critical points, "
                      "when the ranks of a character and of its complex conjugate differ (the Fourier line of a "

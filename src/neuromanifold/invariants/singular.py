@@ -362,7 +362,7 @@ def _component_strata(arch, seed: int, t0: float) -> StrataResult:
         seen.add(key)
         inner = ComponentParametrization(cp.spec, cp.group, cp.n, sub)
         theta = inner.random_params(rng)
-        rank_mu, dim = _padded_rank(cp, inner, theta), _jacobian_rank_of(inner, theta)
+        rank_mu, dim = cp.tangent_rank(cp.embed(inner, theta)), inner.tangent_rank(theta)
         if dim != sub.dimension:
             label += f" (dimension check FAILED: {dim} != {sub.dimension})"
         strata.append(Stratum(label, kind, rank_mu, sub.dimension, True))
@@ -374,8 +374,7 @@ def _component_strata(arch, seed: int, t0: float) -> StrataResult:
                     lower(cp.component, {ir.label: k - 1}))
     for i, a in enumerate(parts):
         for b in parts[i + 1:]:
-            ranks = {ir.label: k for ir, k in b.component.profile}
-            meet = lower(a.component, {ir.label: ranks.get(ir.label, 0) for ir, _ in a.component.profile})
+            meet = lower(a.component, {ir.label: b.component.ranks.get(ir.label, 0) for ir, _ in a.component.profile})
             add(f"{a.component.label} meets {b.component.label}", "intersection of components", a, meet)
     k = max(cp.dimension for cp in parts)
     return _strata_result(arch, strata, k, seed, t0,
@@ -386,32 +385,6 @@ def _component_strata(arch, seed: int, t0: float) -> StrataResult:
                            f"2309.13736); parameter_rank is the rank of the containing component's parametrization "
                            f"at a point of the stratum (below its dimension {k} or less: the parametrization "
                            f"degenerates there)"])
-
-
-def _jacobian_rank_of(cp, theta) -> int:
-    """Numerical rank of the Jacobian of a component's parametrization at theta."""
-    import jax
-
-    J = np.asarray(jax.jacfwd(cp.coefficients, holomorphic=True)(jnp.asarray(theta, complex)))
-    s = np.linalg.svd(J, compute_uv=False)
-    return int(np.sum(s > 1e-9 * s[0])) if s.size and s[0] > 0 else 0
-
-
-def _padded_rank(cp, inner, theta) -> int:
-    """The rank of cp's parametrization at the point of ``inner`` (a sublocus with smaller block ranks)
-    given by ``theta``: the factors padded with zero columns and rows."""
-    parts = []
-    ranks = {ir.label: k for ir, k in inner.component.profile}
-    for ir, k in cp.component.profile:
-        m, s_ = ir.multiplicity, ranks.get(ir.label, 0)
-        A, B = np.zeros((m, k), complex), np.zeros((k, m), complex)
-        if s_:
-            j = [i for i, (jr, _) in enumerate(inner.component.profile) if jr.label == ir.label][0]
-            start = sum(2 * jr.multiplicity * kk for jr, kk in inner.component.profile[:j])
-            A[:, :s_] = theta[start:start + m * s_].reshape(m, s_)
-            B[:s_, :] = theta[start + m * s_:start + 2 * m * s_].reshape(s_, m)
-        parts += [A.reshape(-1), B.reshape(-1)]
-    return _jacobian_rank_of(cp, np.concatenate(parts))
 
 
 def _component_point(arch, f, theta, seed: int, t0: float) -> SingularityResult:
@@ -438,9 +411,7 @@ def _component_point(arch, f, theta, seed: int, t0: float) -> SingularityResult:
                                  reason=f"f does not commute with the group (relative defect {defect:.2g}): it "
                                         f"is not on M", seconds=time.perf_counter() - t0, **common)
     ranks = isotypic_ranks(arch.group, n, W)
-    holding = [cp.component for cp in parts
-               if all(ranks[lab] <= dict((ir.label, k) for ir, k in cp.component.profile).get(lab, 0)
-                      for lab in ranks)]
+    holding = [cp.component for cp in parts if all(ranks[lab] <= cp.component.ranks.get(lab, 0) for lab in ranks)]
     text = ", ".join(f"rank C_{lab} = {r}" for lab, r in ranks.items())
     if not holding:
         return SingularityResult(value=False, certified=False, on_variety=False, method=method,

@@ -136,7 +136,7 @@ def critical_points(arch, u, metric="euclidean", *, seed: int = 0, stall_loops: 
                                     real_count=int(point.real), minima=int(point.real),
                                     global_minimum=0 if point.real else None,
                                     seconds=time.perf_counter() - t0, **common)
-    for param, kk, _, _ in pieces:
+    for _, kk, _, _ in pieces:
         guards.unknowns(f"the critical system of {arch}", kk, ED_MAX_UNKNOWNS, force)
     top = float(np.abs(u).max()) if u.size else 0.0
     size = top * float(np.linalg.norm(u / top)) if top > 0 else 0.0     # no overflow at 1e200
@@ -151,7 +151,7 @@ def critical_points(arch, u, metric="euclidean", *, seed: int = 0, stall_loops: 
                        paired=complete and not np.any(np.imag(u)))[0][0]
     points, offset, notes = [], 0, []
     for f, (_, kk, label, _) in zip(found, pieces):
-        got = _classify(f.cs, f.ends, f.Z, f.w1, f.Pinv, u / f.scale, M.Q, kk, real[offset:offset + len(f.C)])
+        got = _classify(f.cs, f.ends, f.C, f.w1, u / f.scale, M.Q, kk, real[offset:offset + len(f.C)])
         offset += len(f.C)
         for p in got:
             p.coefficients, p.loss, p.component = p.coefficients * f.scale, p.loss * f.scale ** 2, label
@@ -210,15 +210,13 @@ def critical_points(arch, u, metric="euclidean", *, seed: int = 0, stall_loops: 
 @dataclass
 class _Found:
     """The critical points of one parametrized variety at the target: slice, end points (lambda),
-    their images Z (value coordinates) and coefficients C, the target w1 (value coordinates, scaled
-    by 1 / ``scale``), the generic count E and how the search ended."""
+    their coefficients C, the target w1 (value coordinates, scaled by 1 / ``scale``), the generic
+    count E and how the search ended."""
 
     cs: object
     ends: np.ndarray
-    Z: np.ndarray
     C: np.ndarray
     w1: np.ndarray
-    Pinv: np.ndarray
     scale: float
     E: int
     stopped: str
@@ -254,11 +252,10 @@ def _critical_on(param, k: int, u: np.ndarray, Q: np.ndarray, size: float, seed:
     if len(Z):
         first = representatives(Z, 1e-6)
         ends, Z = ends[first], Z[first]
-    Pinv = np.linalg.inv(cs.P)
     certified = 0
     if len(ends):
         certified = len(set(image_enclosure_groups(cs, krawczyk(cs.system, ends, w1)).tolist()) - {-1})
-    return _Found(cs, ends, Z, Z @ Pinv.T, w1, Pinv, scale, E, mono.stopped, mono.loops, int(r.failed),
+    return _Found(cs, ends, Z @ np.linalg.inv(cs.P).T, w1, scale, E, mono.stopped, mono.loops, int(r.failed),
                   bool(r.failed == 0 and len(ends) == E), certified, search.dominant)
 
 
@@ -286,11 +283,10 @@ def hessian_indices(cs, lams: np.ndarray, W: np.ndarray, Qz: np.ndarray, J: np.n
     return np.sum(np.linalg.eigvalsh(HR) < 0, axis=1)
 
 
-def _classify(cs, lams, Z, w, Pinv, u, Q, k, real) -> list[CriticalPoint]:
-    """The points (lambda, images Z) as CriticalPoints, with ``real`` (flags decided over all the
+def _classify(cs, lams, C, w, u, Q, k, real) -> list[CriticalPoint]:
+    """The points (lambda, coefficients C) as CriticalPoints, with ``real`` (flags decided over all the
     critical points: by conjugate pairing when all were found, else by tolerance)."""
     J = cs.jacobians(lams) if len(lams) else np.zeros((0, len(w), k))
-    C = Z @ Pinv.T
     s = np.linalg.svd(J, compute_uv=False) if len(lams) else np.zeros((0, k))
     smooth = s[:, -1] > 1e-8 * s[:, 0]
     which = np.flatnonzero(real & smooth)

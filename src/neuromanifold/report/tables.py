@@ -170,7 +170,7 @@ def critical_table(r, constant: float = 0.0) -> Table:
         f"INCOMPLETE: {len(r.points)} critical points found ({r.lower} certified), no count claimed"
     table = Table(title=Text(f"{r.spec}: {count}, {r.real_count} real, {r.minima} local minima", style="bold"),
                   box=box.ROUNDED, title_justify="left")
-    parts = any(getattr(p, "component", "") for p in r.points)      # a reducible M: name the component
+    parts = any(p.component for p in r.points)          # a reducible M: name the component
     for name in ("#", "real", "loss", "type", "index", "smooth") + (("component",) if parts else ()):
         table.add_column(name)
     for i, p in enumerate(r.points):
