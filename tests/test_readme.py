@@ -58,6 +58,8 @@ def workdir(tmp_path_factory):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((40, 3))
     np.savetxt(path / "samples.csv", np.hstack([X, X @ rng.standard_normal((3, 3))]), delimiter=",")
+    x = rng.standard_normal((8, 1))
+    np.savetxt(path / "relu.csv", np.hstack([x, np.abs(x) + 0.1 * rng.standard_normal((8, 1))]), delimiter=",")
     return path
 
 

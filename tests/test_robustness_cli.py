@@ -407,8 +407,10 @@ CASES: dict[tuple[str, ...], Case] = {
                       _opt("--box", bad_positive_float(), "--samples", "10"),
                       _opt("--plot", bad_output(figure=True), "--samples", "10"))),
     ("critical",): Case(
-        valid=[["critical", DATA_SPEC, "--data", GOOD_CSV]],
-        bad=st.one_of(_with(bad_specs(), "--data", GOOD_CSV), _opt("--data", bad_data(), DATA_SPEC))),
+        valid=[["critical", DATA_SPEC, "--data", GOOD_CSV], ["critical", "relu(widths=[2,1,1])", "--data", GOOD_CSV]],
+        bad=st.one_of(_with(bad_specs(), "--data", GOOD_CSV), _opt("--data", bad_data(), DATA_SPEC),
+                      _opt("--data", bad_data(), "relu(widths=[2,1,1])"),
+                      st.just(["relu(widths=[2,2,2,1])", "--data", GOOD_CSV]))),
     ("train",): Case(
         valid=[["train", DATA_SPEC, "--data", GOOD_CSV, "--steps", "3"]],
         bad=st.one_of(_with(bad_specs(), "--data", GOOD_CSV), _opt("--data", bad_data(), DATA_SPEC),

@@ -232,11 +232,21 @@ def critical(
     force: Force = False,
 ):
     """Every complex critical point of the squared-error loss on M for a data set: real or not,
-    loss, type on M (local minimum, saddle, maximum), the global minimum."""
+    loss, type on M (local minimum, saddle, maximum), the global minimum.  For a ReLU network
+    relu(widths=[d0,h,1]): every smooth critical point of the loss in parameter space, as critical
+    sets by live neurons and activation patterns."""
     with _errors():
+        from . import parse
         from .landscape import critical_points, from_data, load_data
         from .report.tables import critical_table
 
+        if parse(spec).piecewise_linear():
+            from .landscape.relu_critical import relu_critical_points
+
+            with _status(not as_json):
+                result = relu_critical_points(spec, load_data(data, spec), seed=seed, force=force)
+            _emit([result], as_json, _table("relu_critical_points"))
+            return
         target = from_data(spec, *load_data(data, spec))
         with _status(not as_json):
             result = critical_points(spec, target, seed=seed, force=force)

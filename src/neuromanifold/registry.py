@@ -243,6 +243,12 @@ REGISTRY: tuple[Invariant, ...] = (
         data=("u",), options={"metric": "euclidean", "stall_loops": 16, "real_tol": 1e-8}, cached=False,
         aliases=("critical",), result="landscape.critical:CriticalPointsResult"),
     Invariant(
+        "relu_critical_points", "landscape.relu_critical:relu_critical_points",
+        "every smooth critical point of a one-hidden-layer ReLU network's squared loss on data, by live "
+        "neurons and activation patterns, with its type",
+        data=("data",), options={"max_configurations": 20000}, cached=False, aliases=("relu-critical",),
+        table="report.tables:relu_critical_table", result="landscape.relu_critical:ReluCriticalResult"),
+    Invariant(
         "discriminant_crossings", "landscape.crossings:discriminant_crossings",
         "where the number of real critical points changes along a segment of targets",
         options={"u0": None, "u1": None, "metric": "euclidean", "grid": 64, "tol": 1e-6}, cached=False,

@@ -185,6 +185,33 @@ def critical_table(r, constant: float = 0.0) -> Table:
     return table
 
 
+def relu_critical_table(r, rows: int = 30) -> Table:
+    """Critical sets of a ReLU network's loss, one row per critical value: how many local-minimum and
+    saddle sets reach it, their live neurons, and one set's live patterns."""
+    table = Table(title=Text(f"{r.spec}: {r.value} critical sets on {r.samples} samples: {r.minima} of local minima "
+                             f"({r.spurious_minima} above the least loss), {r.saddles} of saddles", style="bold"),
+                  box=box.ROUNDED, title_justify="left")
+    for name in ("loss", "local minima", "saddles", "live neurons", "live patterns (one set)"):
+        table.add_column(name)
+    groups: dict = {}
+    for s in r.sets:
+        groups.setdefault(round(s.loss, 10), []).append(s)
+    for i, (loss, sets) in enumerate(sorted(groups.items())):
+        if i == rows:
+            table.add_row(f"... {len(groups) - rows} more values (--json lists every set)", "", "", "", "")
+            break
+        live = sorted({s.live for s in sets})
+        mins = sum(s.kind == "local minimum" for s in sets)
+        first = next((s for s in sets if s.kind == "local minimum"), sets[0])
+        star = " (least)" if r.global_minimum is not None and r.sets[r.global_minimum] in sets else ""
+        table.add_row(f"{loss:.6g}{star}", str(mins), str(len(sets) - mins),
+                      ", ".join(map(str, live)), " ".join(first.patterns) or "(none: constant)")
+    table.caption = "\n".join(f"note: {n}" for n in r.notes + [f"largest |grad L| at a witness {r.max_gradient:.1e}",
+                                                                  f"seed {r.seed}, {r.seconds:.2f} s"])
+    table.caption_justify = "left"
+    return table
+
+
 def census_table(r) -> Table:
     """Rows: number of real critical points; columns: number of local minima; cells: instances."""
     reals, mins, M = r.joint()
