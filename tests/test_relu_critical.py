@@ -8,6 +8,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from scipy.linalg import orth
 from typer.testing import CliRunner
 
 from neuromanifold.cli import app
@@ -118,12 +119,93 @@ def test_data_of_a_relu_network_give_a_zero_loss_minimum():
     assert best.loss < 1e-18 and best.live == 2 and best.kind == "local minimum"
 
 
+def test_sampled_critical_points_are_among_the_enumerated_ones():
+    """Newton from random starts (a second method) on relu(widths=[1,2,1]) and its leaky variant:
+    every point it reaches has the loss of an enumerated set of the same type (Hessian PSD: a local
+    minimum; a negative eigenvalue: a saddle)."""
+    rng = np.random.default_rng(1)
+    X, Y = rng.standard_normal((6, 1)), rng.standard_normal((6, 1))
+    for spec in ("relu(widths=[1,2,1])", "relu(widths=[1,2,1], leak=0.1)"):
+        exact = relu_critical_points(spec, (X, Y))
+        sampled = relu_critical_points(spec, (X, Y), method="sampled", starts=48, seed=3)
+        assert exact.complete and not sampled.complete and sampled.value is None and sampled.lower >= 3
+        known = {(round(s.loss, 7), s.kind) for s in exact.sets}
+        for s in sampled.sets:
+            assert (round(s.loss, 7), "saddle" if s.kind == "saddle" else "local minimum") in known
+
+
+def _cells_1d(x):
+    """The patterns of w x + b on sorted-distinct points x: all on, all off, and a threshold in each
+    gap, either way round."""
+    xs = np.sort(x)
+    cuts = [-np.inf] + [(a + b) / 2 for a, b in zip(xs[:-1], xs[1:])]
+    return [x > t for t in cuts] + [x < t for t in cuts]
+
+
+def test_one_neuron_with_two_outputs_against_reduced_rank_regression():
+    """relu(widths=[1,1,2]): on a cell with active mask m, f = 1 b^T + v a^T with v in S = span(m x, m);
+    centring (C = I - 11^T/n) leaves the rank-one fit t a^T of Z = C Y with t in T = C S, whose
+    critical values are |Z|^2 - sigma_k^2 over the singular values of Pi_T Z (and |Z|^2 for a = 0).
+    Every point Newton's method reaches has one of these losses."""
+    rng = np.random.default_rng(5)
+    x, Y = rng.standard_normal(7), rng.standard_normal((7, 2))
+    n = len(x)
+    C = np.eye(n) - np.ones((n, n)) / n
+    Z = C @ Y
+    values = [np.sum(Z ** 2)]
+    for on in _cells_1d(x):
+        basis = orth(C @ (on[:, None] * np.c_[x, np.ones(n)]))        # an orthonormal basis of T
+        values += [np.sum(Z ** 2) - sv ** 2 for sv in np.linalg.svd(basis.T @ Z, compute_uv=False)]
+    r = relu_critical_points("relu(widths=[1,1,2])", (x[:, None], Y), starts=48)
+    assert r.lower >= 2 and not r.complete
+    for s in r.sets:
+        assert np.abs(np.array(values) - s.loss).min() < 1e-8
+
+
+def _deep_loss(theta, X, Y, widths):
+    out, at = X, 0
+    for layer in range(1, len(widths)):
+        W = theta[at:at + widths[layer] * widths[layer - 1]].reshape(widths[layer], widths[layer - 1])
+        at += W.size
+        b = theta[at:at + widths[layer]]
+        at += widths[layer]
+        out = out @ W.T + b
+        if layer < len(widths) - 1:
+            out = jnp.maximum(out, 0)
+    return jnp.sum((out - Y) ** 2)
+
+
+@pytest.mark.parametrize("widths", [[1, 2, 2, 1], [2, 2, 2, 2]])
+def test_sampled_points_of_deep_networks_are_critical_of_their_type(widths):
+    rng = np.random.default_rng(7)
+    X, Y = rng.standard_normal((6, widths[0])), rng.standard_normal((6, widths[-1]))
+    spec = f"relu(widths=[{','.join(map(str, widths))}])"
+    r = relu_critical_points(spec, (X, Y), starts=32)
+    assert r.sets and not r.complete
+    grad = jax.jit(jax.grad(lambda t: _deep_loss(t, X, Y, widths)))
+    hess = jax.jit(jax.hessian(lambda t: _deep_loss(t, X, Y, widths)))
+    for s in r.sets:
+        theta = np.array(s.theta)
+        assert float(_deep_loss(theta, X, Y, widths)) == pytest.approx(s.loss, abs=1e-9)
+        H = np.asarray(hess(theta))
+        norm = np.linalg.norm(H, 2)
+        assert np.linalg.norm(np.asarray(grad(theta))) < 1e-7 * (1 + norm)
+        low = np.linalg.eigvalsh((H + H.T) / 2)[0]
+        assert low < -1e-9 * norm if s.kind == "saddle" else low > -1e-7 * norm
+
+
 def test_bad_networks_data_and_sizes():
     data = (np.zeros((4, 1)), np.zeros((4, 1)))
     with pytest.raises(NeuromanifoldError, match=r"one hidden layer and one output.*relu\(widths=\[1,2,1\]\)"):
-        relu_critical_points("relu(widths=[1,2,2,1])", data)
+        relu_critical_points("relu(widths=[1,2,2,1])", data, method="exact")
     with pytest.raises(NeuromanifoldError, match="one output"):
-        relu_critical_points("relu(widths=[1,2,2])", (np.zeros((4, 1)), np.zeros((4, 2))))
+        relu_critical_points("relu(widths=[1,2,2])", (np.zeros((4, 1)), np.zeros((4, 2))), method="exact")
+    with pytest.raises(NeuromanifoldError, match="unknown method 'newton'.*sampled"):
+        relu_critical_points("relu(widths=[1,2,1])", data, method="newton")
+    with pytest.raises(NeuromanifoldError, match="starts"):
+        relu_critical_points("relu(widths=[1,2,2,1])", data, starts=0)
+    with pytest.raises(TooLargeError, match="--force"):
+        relu_critical_points("relu(widths=[1,2,2,1])", data, starts=10**12)
     with pytest.raises(NeuromanifoldError, match="not a ReLU network"):
         relu_critical_points("linear(widths=[1,2,1])", data)
     with pytest.raises(NeuromanifoldError, match="rows"):
@@ -139,8 +221,10 @@ def test_cli_critical_on_a_relu_network(tmp_path):
     res = CliRunner().invoke(app, ["critical", "relu(widths=[1,1,1])", "--data", str(path), "--json"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)
-    assert out["value"] == 4 and out["neuron_cells"] == 6 and len(out["sets"]) == 4
+    assert out["value"] == 4 and out["neuron_cells"] == 6 and len(out["sets"]) == 4 and out["complete"]
     res = CliRunner().invoke(app, ["critical", "relu(widths=[1,1,1])", "--data", str(path)])
     assert res.exit_code == 0 and "4 critical sets" in res.output
-    res = CliRunner().invoke(app, ["critical", "relu(widths=[1,1,1,1])", "--data", str(path)])
-    assert res.exit_code == 2 and "one hidden layer" in res.output
+    res = CliRunner().invoke(app, ["critical", "relu(widths=[1,1,1,1])", "--data", str(path), "--starts", "8"])
+    assert res.exit_code == 0 and "INCOMPLETE" in res.output
+    res = CliRunner().invoke(app, ["critical", "linear(widths=[1,1])", "--data", str(path), "--starts", "8"])
+    assert res.exit_code == 2 and "drop --starts" in res.output

@@ -407,10 +407,12 @@ CASES: dict[tuple[str, ...], Case] = {
                       _opt("--box", bad_positive_float(), "--samples", "10"),
                       _opt("--plot", bad_output(figure=True), "--samples", "10"))),
     ("critical",): Case(
-        valid=[["critical", DATA_SPEC, "--data", GOOD_CSV], ["critical", "relu(widths=[2,1,1])", "--data", GOOD_CSV]],
+        valid=[["critical", DATA_SPEC, "--data", GOOD_CSV], ["critical", "relu(widths=[2,1,1])", "--data", GOOD_CSV],
+               ["critical", "relu(widths=[2,2,2,1])", "--data", GOOD_CSV, "--starts", "4"]],
         bad=st.one_of(_with(bad_specs(), "--data", GOOD_CSV), _opt("--data", bad_data(), DATA_SPEC),
                       _opt("--data", bad_data(), "relu(widths=[2,1,1])"),
-                      st.just(["relu(widths=[2,2,2,1])", "--data", GOOD_CSV]))),
+                      _opt("--starts", below(1) | huge(), "relu(widths=[2,2,2,1])", "--data", GOOD_CSV),
+                      st.just([DATA_SPEC, "--data", GOOD_CSV, "--starts", "4"]))),
     ("train",): Case(
         valid=[["train", DATA_SPEC, "--data", GOOD_CSV, "--steps", "3"]],
         bad=st.one_of(_with(bad_specs(), "--data", GOOD_CSV), _opt("--data", bad_data(), DATA_SPEC),

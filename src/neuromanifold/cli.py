@@ -227,16 +227,20 @@ def edd(
 def critical(
     spec: Annotated[str, typer.Argument(metavar="SPEC", help=SPEC_HELP)],
     data: str = typer.Option(..., "--data", help="CSV, .npy or .npz: one sample per row, inputs then outputs"),
+    starts: int | None = typer.Option(None, "--starts", min=1,
+                                      help="ReLU networks other than relu(widths=[d0,h,1]): random starts of "
+                                           "Newton's method (default 64)"),
     seed: Seed = 0,
     as_json: AsJson = False,
     force: Force = False,
 ):
     """Every complex critical point of the squared-error loss on M for a data set: real or not,
-    loss, type on M (local minimum, saddle, maximum), the global minimum.  For a ReLU network
-    relu(widths=[d0,h,1]): every smooth critical point of the loss in parameter space, as critical
-    sets by live neurons and activation patterns."""
+    loss, type on M (local minimum, saddle, maximum), the global minimum.  For a ReLU network: the
+    smooth critical points of the loss in parameter space, every one for relu(widths=[d0,h,1]) (as
+    critical sets by live neurons and activation patterns), those Newton's method reaches otherwise."""
     with _errors():
         from . import parse
+        from .errors import NeuromanifoldError
         from .landscape import critical_points, from_data, load_data
         from .report.tables import critical_table
 
@@ -244,9 +248,14 @@ def critical(
             from .landscape.relu_critical import relu_critical_points
 
             with _status(not as_json):
-                result = relu_critical_points(spec, load_data(data, spec), seed=seed, force=force)
+                result = relu_critical_points(spec, load_data(data, spec), seed=seed, starts=starts or 64,
+                                              force=force)
             _emit([result], as_json, _table("relu_critical_points"))
             return
+        if starts is not None:
+            raise NeuromanifoldError(f"--starts is for ReLU networks (Newton's method from random starts); "
+                                     f"{spec} is polynomial, and its critical points on M are all found: "
+                                     f"drop --starts")
         target = from_data(spec, *load_data(data, spec))
         with _status(not as_json):
             result = critical_points(spec, target, seed=seed, force=force)

@@ -244,9 +244,9 @@ REGISTRY: tuple[Invariant, ...] = (
         aliases=("critical",), result="landscape.critical:CriticalPointsResult"),
     Invariant(
         "relu_critical_points", "landscape.relu_critical:relu_critical_points",
-        "every smooth critical point of a one-hidden-layer ReLU network's squared loss on data, by live "
-        "neurons and activation patterns, with its type",
-        data=("data",), options={"max_configurations": 20000}, cached=False, aliases=("relu-critical",),
+        "smooth critical points of a ReLU network's squared loss on data with their type: every one for "
+        "one hidden layer and one output, those Newton's method reaches otherwise",
+        data=("data",), options={"method": "auto", "starts": 64, "max_configurations": 20000}, cached=False, aliases=("relu-critical",),
         table="report.tables:relu_critical_table", result="landscape.relu_critical:ReluCriticalResult"),
     Invariant(
         "discriminant_crossings", "landscape.crossings:discriminant_crossings",

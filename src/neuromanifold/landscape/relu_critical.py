@@ -1,4 +1,5 @@
-"""Critical points of the squared loss of a one-hidden-layer (leaky) ReLU network with one output.
+"""Critical points of the squared loss of a (leaky) ReLU network on data: every smooth one for one
+hidden layer and one output (below), those Newton's method reaches otherwise (:func:`_sampled`).
 
 L(theta) = sum_j (f_theta(x_j) - y_j)^2 with f_theta(x) = c + sum_i a_i s(w_i . x~), x~ = (x, 1),
 w_i = (W1_i, b1_i), a_i = W2_{1i}, c = b2 and s(t) = max(t, leak t).  L is smooth where no
@@ -48,6 +49,8 @@ from ..results import Result, plain
 
 #: Live configurations (multisets of live neuron patterns) examined without ``force``.
 MAX_CONFIGURATIONS = 20000
+#: Newton starts of the sampled method without ``force``.
+MAX_STARTS = 10000
 
 
 @dataclass
@@ -55,9 +58,10 @@ class CriticalSet:
     """One family of critical points: the live neurons' patterns and output signs, the type."""
 
     loss: float
-    kind: str                    # "local minimum" or "saddle"
-    live: int                    # neurons with a_i != 0
+    kind: str                    # "local minimum" or "saddle" (sampled: "Hessian PSD" or "saddle")
+    live: int                    # neurons with a_i != 0 (sampled: hidden neurons with nonzero out-weights)
     patterns: list               # each live neuron's pattern on the samples, "+" active, "-" not
+                                 # (sampled: every hidden neuron's, layer by layer)
     signs: list                  # the feasible sign vectors of the live output weights ("+-", ...)
     idle_cells: int              # patterns an idle neuron may take for this type (0 when none is idle)
     margin: float | None         # least |pre-activation| of the live neurons at the witness (LP optimum)
@@ -65,6 +69,7 @@ class CriticalSet:
     theta: list                  # a witness, in the order W1, b1, W2, b2
     gradient_norm: float         # |grad L(theta)| of the true network at the witness (autodiff)
     hessian_min: float           # least eigenvalue of the Hessian of L at the witness
+    reached: int = 0             # sampled: how many starts ended here (0: enumerated)
 
     def to_dict(self) -> dict:
         return plain(dict(self.__dict__))
@@ -76,7 +81,8 @@ class ReluCriticalResult(Result):
     samples: int = 0
     neuron_cells: int = 0        # patterns of one neuron on the data (cells of the central arrangement)
     cover_count: int = 0         # 2 sum_{k <= d0} C(n - 1, k): the cells for data in general position
-    configurations: int = 0      # live configurations examined
+    configurations: int = 0      # live configurations examined (sampled: starts)
+    complete: bool = True        # every smooth critical set is listed (the enumeration), or only those found
     minima: int = 0
     saddles: int = 0
     spurious_minima: int = 0     # local-minimum sets whose loss exceeds the least one
@@ -139,17 +145,23 @@ def _pattern_text(signs) -> str:
     return "".join("+" if s > 0 else "-" for s in signs)
 
 
-def relu_critical_points(arch, data=None, *, seed: int = 0, max_configurations: int = MAX_CONFIGURATIONS,
-                         force: bool = False) -> ReluCriticalResult:
-    """Every smooth critical point of the squared loss of a network relu(widths=[d0, h, 1]) on data,
-    as critical sets (module docstring): loss, type (local minimum or saddle), the live neurons'
-    patterns and output signs, a witness theta checked by autodiff of the true network.
+def relu_critical_points(arch, data=None, *, seed: int = 0, method: str = "auto", starts: int = 64,
+                         max_configurations: int = MAX_CONFIGURATIONS, force: bool = False) -> ReluCriticalResult:
+    """The smooth critical points of the squared loss of a ReLU network on data.
+
+    ``method="exact"`` (widths [d0, h, 1]): every one, as critical sets (module docstring): loss,
+    type (local minimum or saddle), the live neurons' patterns and output signs, a witness theta
+    checked by autodiff of the true network.  ``method="sampled"`` (any widths): those that Newton's
+    method on the loss of the current activation cell reaches from ``starts`` random points, typed by
+    the Hessian (saddle, or "Hessian PSD": second order, a local minimum unless degenerate); no
+    count is claimed.  ``"auto"``: exact where it applies, else sampled.
 
     Parameters
     ----------
-    arch : a ReLU network with one hidden layer and one output
-    data : (inputs n x d0, outputs n x 1), or None for n = 2 (d0 + 1) random samples
-    seed : the random data; max_configurations, force : the cost guard
+    arch : a ReLU network
+    data : (inputs n x d0, outputs n x d_L), or None for n = 2 (d0 + 1) random samples
+    seed : the random data and starts; method; starts : Newton starts of the sampled method;
+    max_configurations, force : the cost guard of the enumeration
 
     Example
     -------
@@ -159,6 +171,7 @@ def relu_critical_points(arch, data=None, *, seed: int = 0, max_configurations: 
     >>> min(s.loss for s in r.sets if s.kind == "local minimum") < 1e-12    # two neurons fit |x|
     True
     """
+    from .. import validate
     from .data import checked_array
 
     arch = parse(arch) if isinstance(arch, str) else arch
@@ -166,21 +179,41 @@ def relu_critical_points(arch, data=None, *, seed: int = 0, max_configurations: 
     if not arch.piecewise_linear():
         raise NeuromanifoldError(f"{arch} is not a ReLU network: for a polynomial family use critical_points "
                                  f"(the critical points on M); here give e.g. relu(widths=[2,3,1])")
-    if arch.depth != 2 or arch.widths[-1] != 1:
+    if method not in ("auto", "exact", "sampled"):
+        raise NeuromanifoldError(f"unknown method {method!r}: give auto, exact (one hidden layer, one output) "
+                                 f"or sampled (Newton from random starts, any widths)")
+    validate.count(starts, "starts", example="starts=64")
+    if starts > MAX_STARTS and not force:
+        raise TooLargeError(f"{starts} Newton starts exceed {MAX_STARTS} (about 10 ms each): give fewer, or "
+                            f"force=True (--force) to run them all", {"starts": starts})
+    shallow = arch.depth == 2 and arch.widths[-1] == 1
+    if method == "exact" and not shallow:
         raise NeuromanifoldError(
             f"the critical points of the squared loss are enumerated for one hidden layer and one output "
             f"(widths [d0, h, 1], where the loss on each activation cell is a convex quadratic of the products "
             f"a_i w_i); {arch} has widths {list(arch.widths)}: give e.g. relu(widths=[{arch.widths[0]},"
-            f"{arch.widths[1]},1]), or use train for gradient descent with its pattern changes")
-    d0, h = arch.widths[0], arch.widths[1]
+            f"{arch.widths[1]},1]), or method=\"sampled\" (Newton from random starts)")
     rng = np.random.default_rng([seed, 191])
+    d0, k_out = arch.widths[0], arch.widths[-1]
     if data is None:
-        n = 2 * (d0 + 1)
-        X = rng.standard_normal((n, d0))
-        Y = rng.standard_normal((n, 1))
+        X = rng.standard_normal((2 * (d0 + 1), d0))
+        Y = rng.standard_normal((len(X), k_out))
     else:
         X = checked_array(data[0], "inputs", None, d0, "input values")
-        Y = checked_array(data[1], "outputs", len(X), 1, "output values")
+        Y = checked_array(data[1], "outputs", len(X), k_out, "output values")
+    notes = [f"random data: {len(X)} samples, inputs and outputs N(0, 1), seed {seed}"] if data is None else []
+    if method == "sampled" or not shallow:
+        result = _sampled(arch, X, Y, starts, rng)
+    else:
+        result = _enumerated(arch, X, Y, max_configurations, force)
+    result.seed, result.seconds = seed, time.perf_counter() - t0
+    result.notes.extend(notes)
+    return result
+
+
+def _enumerated(arch, X, Y, max_configurations, force) -> ReluCriticalResult:
+    """The exact enumeration for widths [d0, h, 1] (module docstring)."""
+    d0, h = arch.widths[0], arch.widths[1]
     n = len(X)
     y = Y[:, 0]
     leak = float(arch.leak)
@@ -198,7 +231,7 @@ def relu_critical_points(arch, data=None, *, seed: int = 0, max_configurations: 
     scale = max(1.0, float(np.abs(y).max()))
     tol = 1e-9 * scale * max(1.0, float(np.abs(Xt).max()))
     U = [mk[:, None] * Xt for mk in masks]
-    check = _Witness(arch, X, y)
+    check = _Witness(arch, X, Y)
 
     found = []
     for k in range(h + 1):
@@ -224,18 +257,18 @@ def relu_critical_points(arch, data=None, *, seed: int = 0, max_configurations: 
     values = sorted({round(s.loss, 10) for s in found})
     spurious = sum(1 for i in minima if found[i].loss > found[best].loss + 1e-9 * scale ** 2)
     notes = [f"{len(cells)} patterns of a neuron on the {n} samples (Cover's count in general position: "
-             f"{cover_count(n, d0)}); {total} live configurations",
-             "points where a pre-activation vanishes (L not differentiable, Clarke-critical points) are not "
-             "enumerated; the infimum of L need not be attained at a smooth critical point"]
-    if data is None:
-        notes.append(f"random data: {n} samples, inputs and outputs N(0, 1), seed {seed}")
+             f"{cover_count(n, d0)}); {total} live configurations", _NONSMOOTH]
     return ReluCriticalResult(spec=str(arch), invariant="relu_critical_points", value=len(found), certified=False,
                               method="per activation cell: least squares and linear programs (floats)",
-                              seconds=time.perf_counter() - t0, seed=seed, notes=notes, sets=found, samples=n,
-                              neuron_cells=len(cells), cover_count=cover_count(n, d0), configurations=total,
-                              minima=len(minima), saddles=len(found) - len(minima), spurious_minima=spurious,
-                              global_minimum=best, critical_values=values,
+                              notes=notes, sets=found, samples=n, neuron_cells=len(cells),
+                              cover_count=cover_count(n, d0), configurations=total, minima=len(minima),
+                              saddles=len(found) - len(minima), spurious_minima=spurious, global_minimum=best,
+                              critical_values=values,
                               max_gradient=max((s.gradient_norm for s in found), default=0.0))
+
+
+_NONSMOOTH = ("points where a pre-activation vanishes (L not differentiable, Clarke-critical points) are not "
+              "enumerated; the infimum of L need not be attained at a smooth critical point")
 
 
 def _live_signs(combo, cells, Xt, M, p, m, tol) -> list:
@@ -328,16 +361,16 @@ class _Witness:
     """|grad L| and the least Hessian eigenvalue of the true loss at theta (JAX autodiff of the
     network itself, not of the masked polynomial)."""
 
-    def __init__(self, arch, X, y):
+    def __init__(self, arch, X, Y):
         import jax
         import jax.numpy as jnp
 
-        Xj, yj = jnp.asarray(X), jnp.asarray(y)
+        Xj, Yj = jnp.asarray(X), jnp.asarray(Y)
 
         def loss(theta):
-            out = jax.vmap(lambda x: arch.f(theta, x))(Xj)[:, 0]
-            return jnp.sum((out - yj) ** 2)
+            return jnp.sum((jax.vmap(lambda x: arch.f(theta, x))(Xj) - Yj) ** 2)
 
+        self.loss = jax.jit(loss)
         self.grad = jax.jit(jax.grad(loss))
         self.hess = jax.jit(jax.hessian(loss))
 
@@ -345,3 +378,100 @@ class _Witness:
         g = float(np.linalg.norm(np.asarray(self.grad(theta))))
         H = np.asarray(self.hess(theta))
         return g, float(np.linalg.eigvalsh((H + H.T) / 2)[0])
+
+
+#: Newton iterations per start; the relative gradient |grad L| / (2 |J| (|r| + 1e-8 |Y|)) taken as zero;
+#: the largest |theta| a run may reach (beyond it the run is escaping to a critical point at infinity)
+NEWTON_STEPS, NEWTON_TOL, NEWTON_BOUND = 60, 1e-10, 1e4
+
+
+def _sampled(arch, X, Y, starts: int, rng) -> ReluCriticalResult:
+    """Critical points reached by Newton's method on the loss of the current activation cell (the
+    masked polynomial, :meth:`ReLU.masked`; the cell is read again after every step, so a run may
+    move between cells) from random theta ~ N(0, 1).  The Hessian is singular along the rescalings, so
+    a step is -H^+ g on the eigenvalues above 1e-10 of the largest, capped at 1 + |theta|.  A run is
+    kept if it ends with |grad L| = |2 J^T r| below NEWTON_TOL * 2 |J| (|r| + 1e-8 |Y|) (J: the
+    Jacobian of f on the data), |theta| below NEWTON_BOUND and no pre-activation within 1e-7 (1 +
+    |theta|) of 0 (a smooth point of L).  Type: a saddle if the Hessian has an eigenvalue below
+    -1e-8 of its norm.  Points with the same type, loss and f on the data are one."""
+    import jax
+    import jax.numpy as jnp
+
+    Xj, Yj = jnp.asarray(X), jnp.asarray(Y)
+    leak = float(arch.leak)
+
+    def outputs(theta, masks):
+        return jax.vmap(lambda x, *m: arch.masked(theta, x, m))(Xj, *masks)
+
+    def masked_loss(theta, masks):
+        return jnp.sum((outputs(theta, masks) - Yj) ** 2)
+
+    grad, hess = jax.jit(jax.grad(masked_loss)), jax.jit(jax.hessian(masked_loss))
+    jac = jax.jit(jax.jacfwd(lambda theta, masks: outputs(theta, masks).ravel()))
+    check = _Witness(arch, X, Y)
+    floor = 1e-8 * float(np.linalg.norm(Y))
+
+    def masks_of(theta):
+        return tuple(jnp.asarray(np.where(on, 1.0, leak)) for on in arch.pattern(theta, X))
+
+    def stationary(theta, masks, g) -> bool:
+        r = np.linalg.norm(np.asarray(outputs(theta, masks)) - Y)
+        J = np.linalg.norm(np.asarray(jac(theta, masks)), 2)
+        return bool(np.linalg.norm(g) <= NEWTON_TOL * 2 * J * (r + floor) + 1e-300)
+
+    groups: dict = {}
+    for _ in range(starts):
+        theta = rng.standard_normal(arch.n_params)
+        for _ in range(NEWTON_STEPS):
+            masks = masks_of(theta)
+            g = np.asarray(grad(theta, masks))
+            if np.abs(theta).max() > NEWTON_BOUND or stationary(theta, masks, g):
+                break
+            w, V = np.linalg.eigh(np.asarray(hess(theta, masks)))
+            keep = np.abs(w) > 1e-10 * np.abs(w).max()
+            step = -V[:, keep] @ ((V[:, keep].T @ g) / w[keep])
+            cap = 1.0 + np.linalg.norm(theta)
+            theta = theta + step * min(1.0, cap / max(np.linalg.norm(step), 1e-300))
+        else:
+            continue
+        if np.abs(theta).max() > NEWTON_BOUND or _margin(arch, theta, X) <= 1e-7 * (1 + np.abs(theta).max()):
+            continue
+        gnorm, low = check(theta)
+        values = np.asarray(jax.vmap(lambda x: arch.f(theta, x))(Xj))
+        kind = "saddle" if low < -1e-8 * np.linalg.norm(np.asarray(check.hess(theta)), 2) else "Hessian PSD"
+        loss = float(check.loss(theta))
+        key = (kind, round(loss, 9), tuple(np.round(values.ravel(), 6)))
+        if key in groups:
+            groups[key].reached += 1
+            continue
+        patterns = ["".join("+" if v else "-" for v in col) for on in arch.pattern(theta, X) for col in on.T]
+        out = arch.unflatten(theta)[f"W{arch.depth}"]
+        live = int(np.sum(np.abs(out).max(axis=0) > 1e-9 * (1 + np.abs(theta).max())))
+        groups[key] = CriticalSet(loss, kind, live, patterns, [], 0, _margin(arch, theta, X),
+                                  values.ravel().tolist(), theta.tolist(), gnorm, low, reached=1)
+    found = sorted(groups.values(), key=lambda s: (s.loss, s.kind != "Hessian PSD"))
+    minima = [i for i, s in enumerate(found) if s.kind == "Hessian PSD"]
+    best = minima[0] if minima else None
+    reached = sum(s.reached for s in found)
+    slack = 1e-9 * (1 + float(np.sum(Y ** 2)))
+    notes = [f"INCOMPLETE: the critical points Newton's method reached from {starts} random starts "
+             f"({reached} ended at a smooth critical point); no count is claimed",
+             "Hessian PSD: a second-order critical point (a local minimum unless degenerate); saddle: a "
+             "negative Hessian eigenvalue", _NONSMOOTH]
+    return ReluCriticalResult(spec=str(arch), invariant="relu_critical_points", value=None, lower=len(found),
+                              certified=False, method="sampled: Newton on the activation cell's loss",
+                              notes=notes, sets=found, samples=len(X), configurations=starts, complete=False,
+                              minima=len(minima), saddles=len(found) - len(minima), global_minimum=best,
+                              spurious_minima=sum(1 for i in minima if found[i].loss > found[best].loss + slack),
+                              critical_values=sorted({round(s.loss, 10) for s in found}),
+                              max_gradient=max((s.gradient_norm for s in found), default=0.0))
+
+
+def _margin(arch, theta, X) -> float:
+    """The least |pre-activation| of a hidden neuron over the samples."""
+    P, H, least = arch.unflatten(np.asarray(theta)), np.asarray(X), np.inf
+    for layer in range(1, arch.depth):
+        Z = H @ P[f"W{layer}"].T + P[f"b{layer}"]
+        least = min(least, float(np.abs(Z).min()))
+        H = np.where(Z > 0, Z, float(arch.leak) * Z)
+    return least

@@ -188,10 +188,13 @@ def critical_table(r, constant: float = 0.0) -> Table:
 def relu_critical_table(r, rows: int = 30) -> Table:
     """Critical sets of a ReLU network's loss, one row per critical value: how many local-minimum and
     saddle sets reach it, their live neurons, and one set's live patterns."""
-    table = Table(title=Text(f"{r.spec}: {r.value} critical sets on {r.samples} samples: {r.minima} of local minima "
+    count = f"{r.value} critical sets" if r.complete else f"INCOMPLETE: {r.lower} critical sets found"
+    minima = "local minima" if r.complete else "Hessian PSD"
+    table = Table(title=Text(f"{r.spec}: {count} on {r.samples} samples: {r.minima} of {minima} "
                              f"({r.spurious_minima} above the least loss), {r.saddles} of saddles", style="bold"),
                   box=box.ROUNDED, title_justify="left")
-    for name in ("loss", "local minima", "saddles", "live neurons", "live patterns (one set)"):
+    for name in ("loss", minima, "saddles", "live neurons", "live patterns (one set)" if r.complete else
+                 "patterns (one point)"):
         table.add_column(name)
     groups: dict = {}
     for s in r.sets:
@@ -201,8 +204,8 @@ def relu_critical_table(r, rows: int = 30) -> Table:
             table.add_row(f"... {len(groups) - rows} more values (--json lists every set)", "", "", "", "")
             break
         live = sorted({s.live for s in sets})
-        mins = sum(s.kind == "local minimum" for s in sets)
-        first = next((s for s in sets if s.kind == "local minimum"), sets[0])
+        mins = sum(s.kind != "saddle" for s in sets)
+        first = next((s for s in sets if s.kind != "saddle"), sets[0])
         star = " (least)" if r.global_minimum is not None and r.sets[r.global_minimum] in sets else ""
         table.add_row(f"{loss:.6g}{star}", str(mins), str(len(sets) - mins),
                       ", ".join(map(str, live)), " ".join(first.patterns) or "(none: constant)")
