@@ -163,6 +163,12 @@ def relu_critical_points(arch, data=None, *, seed: int = 0, method: str = "auto"
     seed : the random data and starts; method; starts : Newton starts of the sampled method;
     max_configurations, force : the cost guard of the enumeration
 
+    Returns
+    -------
+    ReluCriticalResult : ``sets`` (:class:`CriticalSet`, by loss), ``minima``, ``saddles``,
+    ``spurious_minima``, ``global_minimum``, ``complete`` (``value`` the number of sets, or None and
+    ``lower`` when sampled).
+
     Example
     -------
     >>> import numpy as np

@@ -201,12 +201,12 @@ def relu_critical_table(r, rows: int = 30) -> Table:
         groups.setdefault(round(s.loss, 10), []).append(s)
     for i, (loss, sets) in enumerate(sorted(groups.items())):
         if i == rows:
-            table.add_row(f"... {len(groups) - rows} more values (--json lists every set)", "", "", "", "")
+            table.add_row(f"{len(groups) - rows} more", "", "", "", "(--json lists every set)")
             break
         live = sorted({s.live for s in sets})
         mins = sum(s.kind != "saddle" for s in sets)
         first = next((s for s in sets if s.kind != "saddle"), sets[0])
-        star = " (least)" if r.global_minimum is not None and r.sets[r.global_minimum] in sets else ""
+        star = " (least)" if r.global_minimum is not None and any(s is r.sets[r.global_minimum] for s in sets) else ""
         table.add_row(f"{loss:.6g}{star}", str(mins), str(len(sets) - mins),
                       ", ".join(map(str, live)), " ".join(first.patterns) or "(none: constant)")
     table.caption = "\n".join(f"note: {n}" for n in r.notes + [f"largest |grad L| at a witness {r.max_gradient:.1e}",
