@@ -158,13 +158,15 @@ class ReLU(Architecture):
                 "symmetry": group.to_dict(),
                 "notes": [f"activation max(t, {float(self.leak):g} t): f_theta is piecewise linear, so there is no "
                           f"ambient space of polynomials; dim reports the functional dimension, regions the "
-                          f"linear regions, train the activation flips"]}
+                          f"linear regions, critical --data the critical points of the loss in parameter space, "
+                          f"train the activation flips"]}
 
     def parametrization(self):
         raise NeuromanifoldError(
             f"{self} is piecewise linear: its function space is not an algebraic variety, so invariants of "
             f"varieties (degree, ED degree, fibres, singular strata, equations, critical points on M) do not "
-            f"apply; use dim (the functional dimension), regions or train instead")
+            f"apply; use dim (the functional dimension), regions, critical --data (the critical points of the "
+            f"loss in parameter space) or train instead")
 
 
 def relu(widths, leak=0) -> ReLU:
