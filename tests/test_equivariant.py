@@ -201,6 +201,7 @@ def test_singular_locus_of_a_union_of_determinantal_products():
     assert np.abs(W.imag).max() < 1e-12
     smooth = is_singular(arch, W.real.reshape(-1))
     assert smooth.on_variety and not smooth.value and "single component" in smooth.reason
+    assert smooth.tangent_rank is smooth.codimension is smooth.equations is None     # no Jacobian criterion here
     # C_0 = I (rank 2): on chi_0^2 + chi_1 and chi_0^2 + chi_2, where the two meet
     chi0 = np.kron(np.eye(2), np.ones((3, 3)))
     meet = is_singular(arch, chi0.reshape(-1))

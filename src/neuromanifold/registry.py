@@ -164,7 +164,7 @@ REGISTRY: tuple[Invariant, ...] = (
         data=("f",), options={"theta": None, "tol": 1e-8},
         table=(("reason", "reason"), ("on the closure of M", "on_variety"), ("tangent rank", "tangent_rank"),
                ("codim M", "codimension"), ("equations", "equations"), ("degree bound", "degree_bound")),
-        result="invariants.singular:SingularityResult"),
+        revision=2, result="invariants.singular:SingularityResult"),
     Invariant(
         "contains", "invariants.membership:contains",
         "is f in the neuromanifold over C or over R (with witness parameters)?",

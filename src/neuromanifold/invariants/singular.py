@@ -43,10 +43,10 @@ class SingularityResult(Result):
     point: list = field(default_factory=list)
     on_variety: bool = True
     reason: str = ""
-    tangent_rank: int = 0        # rank of the equations' Jacobian at the point
-    codimension: int = 0         # codim M in V
-    degree_bound: int = 0
-    equations: int = 0
+    tangent_rank: int | None = None    # rank of the equations' Jacobian at the point (None: not this method)
+    codimension: int | None = None     # codim M in V
+    degree_bound: int | None = None    # of the implicit equations used
+    equations: int | None = None
     gap: float = 0.0             # ratio of the smallest kept to the largest dropped singular value
 
 
