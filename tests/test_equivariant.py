@@ -71,14 +71,27 @@ def test_cyclic_regular_action(n, r):
     comps = components("cyclic", n, r, "C")
     assert len(comps) == comb(n, r) and all(c.dimension == r and c.degree == 1 for c in comps)
     arch = parse(f'linear(widths=[{n},{r},{n}], group="cyclic")')
-    assert degree(arch).value == comb(n, r)
     assert sum(c.ed_degree for c in comps) == conjugation_closed_subsets(n, r)
-    if n <= 4:                       # the homotopy count on every component too (20 components at n = 6)
+    if n <= 4:                       # the homotopy counts on every component too (20 components at n = 6)
+        d = degree(arch)
+        assert d.value == comb(n, r) and d.certified and [c["homotopy"] for c in d.components] == [1] * comb(n, r)
         assert ed_degree(arch).value == conjugation_closed_subsets(n, r)
     real = components("cyclic", n, r, "R")
     for c in real:                       # maximal: real rank used = r, or no block fits any more
         used = sum(ir.dim * k for ir, k in c.profile)
         assert used <= r
+
+
+@pytest.mark.slow
+def test_component_degrees_by_monodromy_agree_with_the_determinantal_formula():
+    """C_3 acting twice on R^6 (each character with multiplicity 2): a rank-<= 2 component puts ranks
+    (1, 1) on two characters, a product of two 2 x 2 rank-one determinantal varieties of degree 2 each,
+    so degree 4, or rank 2 on one character (all of its block, degree 1).  deg M = 3 * 4 = 12, and the
+    pseudo-witness count on each component's own parametrization gives the same degrees."""
+    d = degree('linear(widths=[6,2,6], group="(1 2 3)(4 5 6)")')
+    assert d.value == 12 and d.certified
+    assert sorted((c["dimension"], c["degree"], c["homotopy"]) for c in d.components) == \
+        [(4, 1, 1)] * 3 + [(6, 4, 4)] * 3
 
 
 def test_real_components_of_c4():
@@ -93,7 +106,9 @@ def test_multiplicities_give_determinantal_blocks():
     comps = components("(1 2)(3 4)", 4, 1, "C")
     assert [(c.label, c.dimension, c.degree, c.ed_degree) for c in comps] == [("chi_0", 3, 2, 2), ("chi_1", 3, 2, 2)]
     arch = 'linear(widths=[4,1,4], group="(1 2)(3 4)")'
-    assert (degree(arch).value, ed_degree(arch).value) == (4, 4)
+    d = degree(arch)
+    assert (d.value, ed_degree(arch).value) == (4, 4)
+    assert [c["homotopy"] for c in d.components] == [2, 2]        # the second method: monodromy per component
     assert determinantal_degree(3, 3, 1) == 6 and determinantal_degree(4, 4, 2) == 20
     assert determinantal_degree(5, 3, 1) == comb(5 + 3 - 2, 3 - 1)       # Segre P^4 x P^2
 

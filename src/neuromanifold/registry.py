@@ -143,7 +143,7 @@ REGISTRY: tuple[Invariant, ...] = (
         table=(("dimension", "dimension"), ("ambient dim V", "ambient_dimension"),
                ("certified count", "certified_count"), ("trace test", "trace_test"), ("paths", "paths"),
                ("failed paths", "failed_paths"), ("loops", "loops"), ("msolve", "msolve")),
-        reading=_DEGREE, revision=2, result="invariants.degree:DegreeResult"),
+        reading=_DEGREE, revision=3, result="invariants.degree:DegreeResult"),
     Invariant(
         "ed_degree", "invariants.ed_degree:ed_degree",
         "ED degree: complex critical points of the distance to a generic point, for a metric on V",

@@ -97,11 +97,7 @@ def degree(arch, *, seed: int = 0, stall_loops: int = 5, rtol: float = 1e-6, cer
     arch = parse(arch) if isinstance(arch, str) else arch
     t0 = time.perf_counter()
     if arch.components() is not None:         # a reducible M: the components' degrees
-        from .components import component_result
-
-        return component_result(DegreeResult, arch, "degree", "degree", "degree",
-                                "sum of the degrees of the top-dimensional components (products of "
-                                "determinantal varieties)", seed, t0)
+        return _by_components(arch, seed, stall_loops, rtol, certify, force, progress, t0)
     param = arch.parametrization()
     dim = dimension_result or compute_dimension(arch, seed=seed)
     k = int(dim.value)
@@ -122,26 +118,8 @@ def degree(arch, *, seed: int = 0, stall_loops: int = 5, rtol: float = 1e-6, cer
         raise TooLargeError(f"the pseudo-witness system of {arch} has {k} unknowns (> {MAX_UNKNOWNS}); "
                             f"pass force=True (--force) to try anyway", {"unknowns": k})
     ws = ImageSlice(param, k, seed)
-    rng = np.random.default_rng([seed, 41])
-    lam0, b0 = ws.seed_point(rng)
-    found = lam0[None]
-    loops = paths = failed = 0
-    check = TraceCheck(ws.system, b0, ws.images, seed=seed)
-    for attempt in range(4):
-        mono = monodromy_solve(ws.system, found, b0, stall_loops=stall_loops * (attempt + 1),
-                               rtol=rtol, seed=seed + 100 * attempt, key=ws.images, progress=progress,
-                               complete=check)
-        found = mono.solutions
-        loops, paths, failed = loops + mono.loops, paths + mono.paths, failed + mono.failed_paths
-        trace = check.test(found).to_dict()
-        if trace["passed"]:
-            break
-    value = len(found)
-    certified_count = 0
-    if certify:
-        cert = krawczyk(ws.system, found, b0)
-        groups = image_enclosure_groups(ws, cert)
-        certified_count = len(set(groups[groups >= 0].tolist()))
+    count = _witness_count(ws, seed, stall_loops, rtol, certify, progress)
+    value, certified_count, trace = count.value, count.certified_count, count.trace
     msolve_info = None
     if msolve:
         msolve_info = degree_by_msolve(ws, seed)
@@ -153,9 +131,44 @@ def degree(arch, *, seed: int = 0, stall_loops: int = 5, rtol: float = 1e-6, cer
         value=value, certified=ok and certify, lower=certified_count if certify else None, upper=None,
         method="pseudo-witness set by monodromy (one point per image), trace test, Krawczyk "
                "certification of the distinct image points",
-        seconds=time.perf_counter() - t0, paths=paths, failed_paths=failed,
-        certified_count=certified_count, trace_test=trace, loops=loops, rtol=rtol, msolve=msolve_info,
+        seconds=time.perf_counter() - t0, paths=count.paths, failed_paths=count.failed,
+        certified_count=certified_count, trace_test=trace, loops=count.loops, rtol=rtol, msolve=msolve_info,
         notes=notes, **common)
+
+
+@dataclass
+class _Count:
+    value: int
+    certified_count: int
+    trace: dict
+    loops: int
+    paths: int
+    failed: int
+
+
+def _witness_count(ws: ImageSlice, seed: int, stall_loops: int, rtol: float, certify: bool, progress) -> _Count:
+    """#(M ∩ L) on the slice ``ws``: monodromy from one seed point until the trace test passes (up to 4
+    rounds of longer stalls), then Krawczyk boxes of the distinct image points."""
+    rng = np.random.default_rng([seed, 41])
+    lam0, b0 = ws.seed_point(rng)
+    found = lam0[None]
+    loops = paths = failed = 0
+    check = TraceCheck(ws.system, b0, ws.images, seed=seed)
+    trace: dict = {}
+    for attempt in range(4):
+        mono = monodromy_solve(ws.system, found, b0, stall_loops=stall_loops * (attempt + 1),
+                               rtol=rtol, seed=seed + 100 * attempt, key=ws.images, progress=progress,
+                               complete=check)
+        found = mono.solutions
+        loops, paths, failed = loops + mono.loops, paths + mono.paths, failed + mono.failed_paths
+        trace = check.test(found).to_dict()
+        if trace["passed"]:
+            break
+    certified_count = 0
+    if certify:
+        groups = image_enclosure_groups(ws, krawczyk(ws.system, found, b0))
+        certified_count = len(set(groups[groups >= 0].tolist()))
+    return _Count(len(found), certified_count, trace, loops, paths, failed)
 
 
 def degree_by_msolve(ws: ImageSlice, seed: int = 0, prime: int = 1_073_741_789) -> dict:
@@ -173,3 +186,42 @@ def degree_by_msolve(ws: ImageSlice, seed: int = 0, prime: int = 1_073_741_789) 
         deg = total.degree // per.degree if total.degree % per.degree == 0 else None
     return {"degree": deg, "witness_solutions": total.degree, "fibre_solutions": per.degree,
             "prime": prime, "seconds": total.seconds + per.seconds}
+
+
+def _by_components(arch, seed: int, stall_loops: int, rtol: float, certify: bool, force: bool, progress,
+                   t0: float) -> DegreeResult:
+    """A reducible M (equivariant linear networks): deg M = the sum of the degrees of its components of
+    the largest dimension.  Each component's degree comes from the closed formula (a product of
+    determinantal degrees, :mod:`.components`) and again as the pseudo-witness count by monodromy on
+    the component's parametrization (:class:`~neuromanifold.architectures.equivariant.
+    ComponentParametrization`), a second method; the value is certified when the two agree on every
+    component and each count passed its trace test with every image point certified."""
+    from .components import component_invariants, described
+
+    info = component_invariants(arch, seed=seed)
+    rows, notes, agree, complete = [], described(info, "degree"), True, True
+    paths = failed = loops = 0
+    for row, cp in zip(info["components"], arch.component_parametrizations()):
+        k = cp.dimension
+        if k > MAX_UNKNOWNS and not force:
+            rows.append(dict(row, homotopy=None))
+            notes.append(f"{cp.component.label}: the pseudo-witness system has {k} unknowns (> {MAX_UNKNOWNS}), "
+                         f"so only the closed formula counts it; pass force=True (--force) to count it again")
+            complete = False
+            continue
+        c = _witness_count(ImageSlice(cp, k, seed), seed, stall_loops, rtol, certify, progress)
+        paths, failed, loops = paths + c.paths, failed + c.failed, loops + c.loops
+        complete &= bool(c.trace.get("passed")) and (not certify or c.certified_count == c.value)
+        agree &= c.value == row["degree"]
+        rows.append(dict(row, homotopy=c.value, certified_count=c.certified_count, trace_test=c.trace))
+    notes.append("the pseudo-witness counts by monodromy on each component's parametrization "
+                 + ("agree with the closed formula" if agree else "DISAGREE with the closed formula: "
+                    + ", ".join(f"{r['component']} {r['homotopy']} vs {r['degree']}" for r in rows
+                                if r["homotopy"] is not None and r["homotopy"] != r["degree"])))
+    return DegreeResult(
+        spec=str(arch), invariant="degree", seed=seed, value=info["degree"],
+        certified=bool(info["checked"] and agree and complete and certify), lower=None, upper=None,
+        method="sum of the degrees of the top-dimensional components: products of determinantal degrees, "
+               "and a pseudo-witness set by monodromy on each component's parametrization as a second method",
+        seconds=time.perf_counter() - t0, dimension=info["dimension"], ambient_dimension=info["ambient_dimension"],
+        components=rows, notes=notes, certified_count=None, paths=paths, failed_paths=failed, loops=loops)

@@ -89,7 +89,7 @@ class ImageSlice(ParameterSlice):
         rows = self.points * self.param.n_outputs
         A = complex_normal(rng, self.k, rows)
         self.A = A / np.linalg.norm(A, axis=1, keepdims=True)
-        self.c = np.asarray([float(c) for c in self.param.constants], dtype=complex)
+        self.c = self.param.constants_array(np.complex128)
 
     @property
     def data(self) -> tuple:
