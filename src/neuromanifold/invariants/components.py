@@ -17,8 +17,6 @@ all components of :func:`~neuromanifold.architectures.equivariant.frobenius_ed_d
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from ..architectures import parse
@@ -71,16 +69,3 @@ def described(info: dict, what: str) -> list[str]:
                  + {"dimension": "the largest dimension", "degree": "the sum of the degrees of the components "
                     "of the largest dimension", "ED degree": "the sum over the components (Frobenius metric)"}[what])
     return lines
-
-
-def component_result(result_class, arch, invariant: str, what: str, key: str, method: str, seed: int,
-                     started: float, **extra):
-    """A degree- or ED-degree-like result of a reducible M: ``info[key]`` as the value, the
-    components in the notes and the ``components`` field, the searches' fields left empty."""
-    info = component_invariants(arch, seed=seed)
-    v = info[key]
-    return result_class(spec=str(arch), invariant=invariant, seed=seed, value=v, certified=bool(info["checked"]),
-                        lower=v, upper=v, method=method, seconds=time.perf_counter() - started,
-                        dimension=info["dimension"], ambient_dimension=info["ambient_dimension"],
-                        components=info["components"], notes=described(info, what), certified_count=None,
-                        paths=None, failed_paths=None, loops=None, **extra)
