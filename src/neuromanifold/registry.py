@@ -247,7 +247,8 @@ REGISTRY: tuple[Invariant, ...] = (
         "smooth critical points of a ReLU network's squared loss on data with their type: every one for "
         "one hidden layer and one output, those Newton's method reaches otherwise",
         data=("data",), options={"method": "auto", "starts": 64, "max_configurations": 20000}, cached=False,
-        aliases=("relu-critical",), table="report.tables:relu_critical_table", result="landscape.relu_critical:ReluCriticalResult"),
+        aliases=("relu-critical",), table="report.tables:relu_critical_table",
+        result="landscape.relu_critical:ReluCriticalResult"),
     Invariant(
         "discriminant_crossings", "landscape.crossings:discriminant_crossings",
         "where the number of real critical points changes along a segment of targets",

@@ -285,6 +285,11 @@ def intertwiners(group: str, n: int) -> dict:
             for label, V in copies(group, n, normalized=False).items()}
 
 
+#: What a Krawczyk certificate on a component that is not :attr:`ComponentParametrization.exact` means.
+ROUNDED_CONSTANTS = ("the components of non-real characters have roots of unity among their constants, rounded "
+                     "to double precision: Krawczyk boxes certify the critical points of the rounded systems")
+
+
 @dataclass(eq=False)
 class ComponentParametrization:
     """One irreducible component over C of the equivariant maps of rank <= r, as the image of the
@@ -404,9 +409,9 @@ def isotypic_ranks(group: str, n: int, W, rtol: float = 1e-9) -> dict:
     """
     W = np.asarray(W, complex)
     scale = max(float(np.abs(W).max()), 1e-300)
-    out = {}
+    out, basis = {}, copies(group, n)
     for ir in irreps(*parse_group(group, n), n, "C"):
-        E = np.hstack(copies(group, n)[ir.label])                 # orthonormal basis of the component
+        E = np.hstack(basis[ir.label])                            # orthonormal basis of the component
         P = E @ E.conj().T
         s = np.linalg.svd(P @ W @ P, compute_uv=False)
         out[ir.label] = int(np.sum(s > rtol * scale * n)) // ir.dim

@@ -97,18 +97,21 @@ class ReLU(Architecture):
         """f_theta(x) (JAX, floats)."""
         return self.forward(self.unflatten(theta), x, None, None)
 
-    def pattern(self, theta, X) -> list[np.ndarray]:
-        """The activation pattern at each input: per hidden layer a boolean array (samples x width),
-        True where the neuron's pre-activation is positive."""
+    def preactivations(self, theta, X) -> list[np.ndarray]:
+        """The hidden neurons' pre-activations at each input: per hidden layer an array (samples x width)."""
         P = self.unflatten(np.asarray(theta, float))
         H, out = np.asarray(X, float), []
         a = float(self.leak)
         for layer in range(1, self.depth):
             Z = H @ P[f"W{layer}"].T + P[f"b{layer}"]
-            on = Z > 0
-            out.append(on)
-            H = np.where(on, Z, a * Z)
+            out.append(Z)
+            H = np.where(Z > 0, Z, a * Z)
         return out
+
+    def pattern(self, theta, X) -> list[np.ndarray]:
+        """The activation pattern at each input: per hidden layer a boolean array (samples x width),
+        True where the neuron's pre-activation is positive."""
+        return [Z > 0 for Z in self.preactivations(theta, X)]
 
     def masked(self, theta, x, masks):
         """The network with every activation replaced by its slope on a fixed pattern: masks[l] holds

@@ -126,7 +126,7 @@ def degree(arch, *, seed: int = 0, stall_loops: int = 5, rtol: float = 1e-6, cer
         if msolve_info.get("degree") is not None and msolve_info["degree"] != value:
             notes.append(f"msolve over F_{msolve_info['prime']} gives {msolve_info['degree']}, "
                          f"monodromy {value}: they disagree")
-    ok = bool(trace.get("passed")) and certified_count == value and bool(dim.certified)
+    ok = count.complete and certified_count == value and bool(dim.certified)
     return DegreeResult(
         value=value, certified=ok and certify, lower=certified_count if certify else None, upper=None,
         method="pseudo-witness set by monodromy (one point per image), trace test, Krawczyk "
@@ -137,16 +137,23 @@ def degree(arch, *, seed: int = 0, stall_loops: int = 5, rtol: float = 1e-6, cer
 
 
 @dataclass
-class _Count:
+class Count:
+    """One variety's count by monodromy (a degree or an ED degree): the count, the distinct points
+    certified by Krawczyk (a lower bound), whether the search ended complete (by the trace test),
+    the last trace test, the search's loops, paths and failed paths, how it stopped, and notes."""
+
     value: int
     certified_count: int
+    complete: bool
     trace: dict
     loops: int
     paths: int
     failed: int
+    stopped: str = ""
+    notes: list = field(default_factory=list)
 
 
-def _witness_count(ws: ImageSlice, seed: int, stall_loops: int, rtol: float, certify: bool, progress) -> _Count:
+def _witness_count(ws: ImageSlice, seed: int, stall_loops: int, rtol: float, certify: bool, progress) -> Count:
     """#(M ∩ L) on the slice ``ws``: monodromy from one seed point until the trace test passes (up to 4
     rounds of longer stalls), then Krawczyk boxes of the distinct image points."""
     rng = np.random.default_rng([seed, 41])
@@ -168,7 +175,8 @@ def _witness_count(ws: ImageSlice, seed: int, stall_loops: int, rtol: float, cer
     if certify:
         groups = image_enclosure_groups(ws, krawczyk(ws.system, found, b0))
         certified_count = len(set(groups[groups >= 0].tolist()))
-    return _Count(len(found), certified_count, trace, loops, paths, failed)
+    return Count(len(found), certified_count, bool(trace.get("passed")), trace, loops, paths, failed,
+                 mono.stopped)
 
 
 def degree_by_msolve(ws: ImageSlice, seed: int = 0, prime: int = 1_073_741_789) -> dict:
@@ -211,7 +219,7 @@ def _by_components(arch, seed: int, stall_loops: int, rtol: float, certify: bool
             continue
         c = _witness_count(ImageSlice(cp, k, seed), seed, stall_loops, rtol, certify, progress)
         paths, failed, loops = paths + c.paths, failed + c.failed, loops + c.loops
-        complete &= bool(c.trace.get("passed")) and (not certify or c.certified_count == c.value)
+        complete &= c.complete and (not certify or c.certified_count == c.value)
         agree &= c.value == row["degree"]
         rows.append(dict(row, homotopy=c.value, certified_count=c.certified_count, trace_test=c.trace))
     notes.append("the pseudo-witness counts by monodromy on each component's parametrization "

@@ -31,6 +31,7 @@ import numpy as np
 
 from .. import guards
 from ..architectures import parse
+from ..architectures.equivariant import ROUNDED_CONSTANTS
 from ..errors import NeuromanifoldError, TooLargeError
 from ..homotopy.certify import certify as krawczyk
 from ..homotopy.monodromy import MonodromyResult, monodromy_solve
@@ -38,7 +39,7 @@ from ..homotopy.system import System, family_member
 from ..homotopy.tracker import TrackOptions, polish
 from ..homotopy.trace import TraceCheck
 from ..results import Result
-from .degree import image_enclosure_groups
+from .degree import Count, image_enclosure_groups
 from .dimension import dimension as compute_dimension
 from .metrics import metric as make_metric
 from .witness import ParameterSlice, complex_normal
@@ -201,27 +202,13 @@ def generic_critical_points(param, k: int, Q: np.ndarray, seed: int = 0, stall_l
     return CriticalSearch(cs, mono.solutions, w0, mono, check.result if check else None)
 
 
-@dataclass
-class _Count:
-    """One variety's ED degree by monodromy: the count, its Krawczyk-certified distinct lower bound,
-    whether the search ended by the trace test (or found the ED correspondence not dominant), and
-    the notes saying how."""
-
-    value: int
-    certified_count: int
-    complete: bool
-    monodromy: object
-    trace: object
-    notes: list
-
-
-def _count(param, k: int, Q, seed: int, stall_loops: int, rtol: float, certify: bool, progress) -> _Count:
+def _count(param, k: int, Q, seed: int, stall_loops: int, rtol: float, certify: bool, progress) -> Count:
     """The critical points of the distance to a generic target on the image of ``param`` (dimension
     k), counted: monodromy and the trace test (:func:`generic_critical_points`), Krawczyk."""
     search = generic_critical_points(param, k, Q, seed, stall_loops, rtol, progress)
     cs, found, u0, mono = search.slice, search.points, search.target, search.monodromy
     if not search.dominant:
-        return _Count(0, 0, True, mono, None, [
+        return Count(0, 0, True, {}, mono.loops, mono.paths, mono.failed_paths, mono.stopped, [
             "no critical point at a generic target: dG/dlambda is singular at a generic point of the ED "
             "correspondence, so it does not dominate the targets (the variety is isotropic for the metric)"])
     notes = []
@@ -246,7 +233,8 @@ def _count(param, k: int, Q, seed: int, stall_loops: int, rtol: float, certify: 
                   + ", so the value rests on the stall alone"))
     notes.append(how + (f"; {certified_count} distinct critical points are certified (Krawczyk)"
                         if certify else ""))
-    return _Count(len(found), certified_count, mono.stopped == "complete", mono, trace, notes)
+    return Count(len(found), certified_count, mono.stopped == "complete", trace.to_dict() if trace else {},
+                 mono.loops, mono.paths, mono.failed_paths, mono.stopped, notes)
 
 
 def _by_components(arch, metric, seed: int, stall_loops: int, rtol: float, certify: bool, force: bool,
@@ -273,7 +261,7 @@ def _by_components(arch, metric, seed: int, stall_loops: int, rtol: float, certi
             agree &= c.value == cp.component.ed_degree
         rows.append(row)
         total, lower, complete = total + c.value, lower + c.certified_count, complete and c.complete
-        paths, failed, loops = paths + c.monodromy.paths, failed + c.monodromy.failed_paths, loops + c.monodromy.loops
+        paths, failed, loops = paths + c.paths, failed + c.failed, loops + c.loops
         notes.append(f"{cp.component.label} (dimension {cp.dimension}): ED degree {c.value}"
                      + (f" (closed formula: {cp.component.ed_degree})" if euclidean else "") + "; " + "; ".join(c.notes))
     notes.append(f"M = {{W in Hom_G : rank W <= {arch.bottleneck}}} has {len(parts)} irreducible components over "
@@ -285,10 +273,8 @@ def _by_components(arch, metric, seed: int, stall_loops: int, rtol: float, certi
                      + ("" if agree else "; the homotopy counts DISAGREE with the closed formula"))
     exact = all(cp.exact for cp in parts)
     if not exact:
-        notes.append("the components of non-real characters have roots of unity among their constants, rounded "
-                     "to double precision: Krawczyk boxes certify the critical points of the rounded systems"
-                     + (", and the count is certified by its agreement with the closed formula" if euclidean and agree
-                        else ", so the count is not certified"))
+        notes.append(ROUNDED_CONSTANTS + (", and the count is certified by its agreement with the closed formula"
+                                          if euclidean and agree else ", so the count is not certified"))
     k = max(cp.dimension for cp in parts)
     return EDDegreeResult(
         spec=str(arch), invariant="ed_degree", seed=seed, value=total,
@@ -451,7 +437,7 @@ def ed_degree(arch, metric="euclidean", *, seed: int = 0, stall_loops: int = 16,
         raise TooLargeError(f"the ED critical system of {arch} has {k} unknowns (> {MAX_UNKNOWNS}); pass "
                             f"force=True (--force) to try anyway", {"unknowns": k})
     count = _count(param, k, M.Q, seed, stall_loops, rtol, certify, progress)
-    mono, trace, value, certified_count = count.monodromy, count.trace, count.value, count.certified_count
+    value, certified_count = count.value, count.certified_count
     notes += count.notes
     exact = None
     method = ("monodromy on the ED critical equations pulled back to a parameter slice (one point "
@@ -469,9 +455,9 @@ def ed_degree(arch, metric="euclidean", *, seed: int = 0, stall_loops: int = 16,
                          f"they disagree")
     return EDDegreeResult(
         value=value, certified=bool(count.complete and certify and certified_count == value and dim.certified),
-        lower=certified_count if certify else None, upper=None, method=method, seconds=time.perf_counter() - t0, paths=mono.paths, failed_paths=mono.failed_paths,
-        certified_count=certified_count, loops=mono.loops, stopped=mono.stopped,
-        rtol=rtol, msolve=exact, confirmed=bool(exact and exact.get("ed_degree") == value),
-        trace_test=trace.to_dict() if trace else {},
+        lower=certified_count if certify else None, upper=None, method=method, seconds=time.perf_counter() - t0,
+        paths=count.paths, failed_paths=count.failed, certified_count=certified_count, loops=count.loops,
+        stopped=count.stopped, rtol=rtol, msolve=exact, confirmed=bool(exact and exact.get("ed_degree") == value),
+        trace_test=count.trace,
         notes=notes, **common)
 

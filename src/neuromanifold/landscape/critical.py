@@ -21,6 +21,7 @@ import numpy as np
 
 from .. import guards, validate
 from ..architectures import parse
+from ..architectures.equivariant import ROUNDED_CONSTANTS
 from ..errors import NeuromanifoldError
 from ..homotopy.dedup import representatives
 from ..homotopy.solutions import real_points
@@ -193,9 +194,7 @@ def critical_points(arch, u, metric="euclidean", *, seed: int = 0, stall_loops: 
         notes.append(f"M has {len(parts)} irreducible components over C (Kohn-Sattelberger-Shahverdi, arXiv "
                      f"2309.13736): its smooth points are those of one component not on another, so its "
                      f"critical points are the components' (each point names its component)"
-                     + ("" if all(p.exact for p in parts) else "; the components of non-real characters have "
-                        "roots of unity among their constants, rounded to double precision, so Krawczyk boxes "
-                        "certify the points of the rounded systems"))
+                     + ("" if all(p.exact for p in parts) else "; " + ROUNDED_CONSTANTS))
     return CriticalPointsResult(
         value=len(points) if complete and conditioned else None, certified=False, lower=certified_count,
         upper=None,

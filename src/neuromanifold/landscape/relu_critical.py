@@ -253,7 +253,7 @@ def _enumerated(arch, X, Y, max_configurations, force) -> ReluCriticalResult:
             signs, alpha, c, margin = live[0]
             for kind, (idle, count) in kinds.items():
                 theta = _theta(arch, alpha, signs, c, idle)
-                g, hmin = check(theta)
+                g, hmin, _ = check(theta)
                 found.append(CriticalSet(float(r @ r), kind, k, [_pattern_text(cells[i][0]) for i in combo],
                                          [_pattern_text(s) for s, *_ in live], count, margin, f.tolist(),
                                          theta.tolist(), g, hmin))
@@ -380,10 +380,12 @@ class _Witness:
         self.grad = jax.jit(jax.grad(loss))
         self.hess = jax.jit(jax.hessian(loss))
 
-    def __call__(self, theta) -> tuple[float, float]:
+    def __call__(self, theta) -> tuple[float, float, float]:
+        """(|grad L|, the least Hessian eigenvalue, the Hessian's norm) at theta."""
         g = float(np.linalg.norm(np.asarray(self.grad(theta))))
         H = np.asarray(self.hess(theta))
-        return g, float(np.linalg.eigvalsh((H + H.T) / 2)[0])
+        eig = np.linalg.eigvalsh((H + H.T) / 2)
+        return g, float(eig[0]), float(np.abs(eig).max())
 
 
 #: Newton iterations per start; the relative gradient |grad L| / (2 |J| (|r| + 1e-8 |Y|)) taken as zero;
@@ -440,11 +442,12 @@ def _sampled(arch, X, Y, starts: int, rng) -> ReluCriticalResult:
             theta = theta + step * min(1.0, cap / max(np.linalg.norm(step), 1e-300))
         else:
             continue
-        if np.abs(theta).max() > NEWTON_BOUND or _margin(arch, theta, X) <= 1e-7 * (1 + np.abs(theta).max()):
+        margin = _margin(arch, theta, X)
+        if np.abs(theta).max() > NEWTON_BOUND or margin <= 1e-7 * (1 + np.abs(theta).max()):
             continue
-        gnorm, low = check(theta)
+        gnorm, low, norm = check(theta)
         values = np.asarray(jax.vmap(lambda x: arch.f(theta, x))(Xj))
-        kind = "saddle" if low < -1e-8 * np.linalg.norm(np.asarray(check.hess(theta)), 2) else "Hessian PSD"
+        kind = "saddle" if low < -1e-8 * norm else "Hessian PSD"
         loss = float(check.loss(theta))
         key = (kind, round(loss, 9), tuple(np.round(values.ravel(), 6)))
         if key in groups:
@@ -453,7 +456,7 @@ def _sampled(arch, X, Y, starts: int, rng) -> ReluCriticalResult:
         patterns = ["".join("+" if v else "-" for v in col) for on in arch.pattern(theta, X) for col in on.T]
         out = arch.unflatten(theta)[f"W{arch.depth}"]
         live = int(np.sum(np.abs(out).max(axis=0) > 1e-9 * (1 + np.abs(theta).max())))
-        groups[key] = CriticalSet(loss, kind, live, patterns, [], 0, _margin(arch, theta, X),
+        groups[key] = CriticalSet(loss, kind, live, patterns, [], 0, margin,
                                   values.ravel().tolist(), theta.tolist(), gnorm, low, reached=1)
     found = sorted(groups.values(), key=lambda s: (s.loss, s.kind != "Hessian PSD"))
     minima = [i for i, s in enumerate(found) if s.kind == "Hessian PSD"]
@@ -475,9 +478,4 @@ def _sampled(arch, X, Y, starts: int, rng) -> ReluCriticalResult:
 
 def _margin(arch, theta, X) -> float:
     """The least |pre-activation| of a hidden neuron over the samples."""
-    P, H, least = arch.unflatten(np.asarray(theta)), np.asarray(X), np.inf
-    for layer in range(1, arch.depth):
-        Z = H @ P[f"W{layer}"].T + P[f"b{layer}"]
-        least = min(least, float(np.abs(Z).min()))
-        H = np.where(Z > 0, Z, float(arch.leak) * Z)
-    return least
+    return min(float(np.abs(Z).min()) for Z in arch.preactivations(theta, X))

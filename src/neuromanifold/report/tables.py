@@ -28,39 +28,35 @@ def _fmt(value) -> str:
 
 
 def info_table(info: dict) -> Table:
-    """Two-column table of what ``Parametrization.describe`` reports."""
+    """Two-column table of what ``Architecture.describe`` reports (for a ReLU network: no rows of V)."""
     table = Table(title=Text(info["spec"], style="bold"), box=box.ROUNDED, show_header=False,
                   title_justify="left")
     table.add_column("field", style="cyan", no_wrap=True)
     table.add_column("value")
     act = info.get("activation")
-    if info.get("piecewise_linear"):          # a ReLU network: no ambient space of polynomials
-        rows = [("family", info["family"]), ("activation", f"max(t, {info['leak']:g} t)"),
-                ("parameters N", _fmt(info["parameters"])),
-                ("weights", ", ".join(f"{k} {'x'.join(map(str, v)) or 'scalar'}"
-                                      for k, v in info["parameter_blocks"].items())),
-                ("inputs", _fmt(info["inputs"])), ("outputs", _fmt(info["outputs"])),
-                ("symmetry group", f"dim {info['symmetry']['dimension']}: {info['symmetry']['description']}")]
-        rows += [("note", note) for note in info.get("notes", [])]
-        for field, value in rows:
-            table.add_row(field, value)
-        return table
+    piecewise = info.get("piecewise_linear")          # a ReLU network: no ambient space of polynomials
     rows = [
         ("family", info["family"]),
         ("parameters N", _fmt(info["parameters"])),
         ("weights", ", ".join(f"{k} {'x'.join(map(str, v)) or 'scalar'}"
                               for k, v in info["parameter_blocks"].items())),
-        ("inputs", f"{info['inputs']} variables ({', '.join(info['variables'][:6])}"
-                   f"{', ...' if info['inputs'] > 6 else ''})"),
+        ("inputs", _fmt(info["inputs"]) if piecewise else
+         f"{info['inputs']} variables ({', '.join(info['variables'][:6])}{', ...' if info['inputs'] > 6 else ''})"),
         ("outputs", _fmt(info["outputs"])),
-        ("degrees in x", _fmt(info["degrees"]) + (" (homogeneous)" if info["homogeneous"] else "")),
-        ("ambient dim V", f"{info['ambient_dimension']:,} = {info['outputs']} x {info['basis_size_per_output']:,}"),
-        ("basis", ", ".join(info["basis_preview"]) + (", ..." if info["basis_size_per_output"] > 12 else "")),
-        ("degree in theta", _fmt(info["theta_degree"])),
-        ("coefficient form", "yes" if info["coefficient_form"] else "no (dim V > 50,000: evaluation form only)"),
-        ("symmetry group", f"dim {info['symmetry']['dimension']}: {info['symmetry']['description']}"),
     ]
-    if info["symmetry"].get("finite"):
+    if piecewise:
+        rows.insert(1, ("activation", f"max(t, {info['leak']:g} t)"))
+    else:
+        rows += [
+            ("degrees in x", _fmt(info["degrees"]) + (" (homogeneous)" if info["homogeneous"] else "")),
+            ("ambient dim V", f"{info['ambient_dimension']:,} = {info['outputs']} x "
+                              f"{info['basis_size_per_output']:,}"),
+            ("basis", ", ".join(info["basis_preview"]) + (", ..." if info["basis_size_per_output"] > 12 else "")),
+            ("degree in theta", _fmt(info["theta_degree"])),
+            ("coefficient form", "yes" if info["coefficient_form"] else "no (dim V > 50,000: evaluation form only)"),
+        ]
+    rows.append(("symmetry group", f"dim {info['symmetry']['dimension']}: {info['symmetry']['description']}"))
+    if info["symmetry"].get("finite") and not piecewise:
         rows.append(("finite symmetries", info["symmetry"]["finite"]))
     fields = info["symmetry"].get("fibre_fields")
     if fields:
